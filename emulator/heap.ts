@@ -1,0 +1,931 @@
+// MicroPython's garbage-collected heap (py/gc.c), operation for operation.
+//
+// The ATB (2 bits a block: FREE 00, HEAD 01, TAIL 10, MARK 11), FTB and WTB live in the
+// emulated memory at the addresses gc_setup_area() gives them, and every state change
+// uses the same bit operations gc.c uses (|= to make HEAD/TAIL/MARK, &= to clear), so
+// even the v1.9.4 bugs that set bits on blocks already in use come out bit-exact.
+//
+// Profile differences followed here (see GcConfig.version):
+//  - v1.9.4: one area; no gap byte; the sweep runs finalisers inline; gc_alloc does not
+//    reset its free-run counter after collecting (fixed in 91041945c9) and does not count
+//    a threshold collection as "collected" (fixed in 6bd78741c1).
+//  - v1.27: gap byte; split heaps (gc_add); gc_last_used_block bounds the sweep;
+//    finalisers run in their own pass before blocks are freed; split-heap-auto growth.
+//  - v1.28: as v1.27, plus the weakref table (WTB) handled in the finaliser pass.
+
+import { AT_FREE, AT_HEAD, AT_MARK, AT_TAIL, type Geometry, HeapArea, geometry } from './area.js';
+import { ConfigError, type GcConfig, areaStructSize, validateConfig } from './config.js';
+import { computeAreaLayout } from './layout.js';
+import { type AddressSpace, MemoryError, hex } from './memory.js';
+
+export type CollectReason = 'explicit' | 'threshold' | 'exhausted';
+
+/** A run of words scanned conservatively as roots (root-pointer section, C stack). */
+export interface RootRange {
+  name: string;
+  address: number;
+  words: number;
+}
+
+/** What one collection did, and how much work it took (for pause estimates). */
+export interface CollectionRecord {
+  index: number;
+  reason: CollectReason;
+  /** gc_collected: head blocks freed by the sweep. */
+  freed: number;
+  /** Blocks (heads and tails) returned to the pool. */
+  freedBlocks: number;
+  /** Addresses whose __del__ ran, in sweep order. */
+  finalised: number[];
+  /** Addresses with a WTB bit that were about to be freed (v1.28). */
+  weak: number[];
+  /** Heads marked. */
+  marked: number;
+  /** Words examined while marking (roots and heap). */
+  scannedWords: number;
+  /** Times the mark stack overflowed and the whole heap was rescanned. */
+  overflowRescans: number;
+  /** Blocks visited by the sweep (and the overflow rescans). */
+  sweptBlocks: number;
+  /** Blocks visited, per area index, by mark and sweep (for per-region pause costs). */
+  usedBlocksAfter: number;
+}
+
+export interface HeapCounters {
+  allocs: number;
+  failedAllocs: number;
+  frees: number;
+  reallocs: number;
+  collections: number;
+  byReason: Record<CollectReason, number>;
+  /** Blocks in use now (HEAD+TAIL), tracked incrementally. */
+  usedBlocks: number;
+  peakUsedBlocks: number;
+  /** Areas added by split-heap-auto. */
+  areasAdded: number;
+  areasFreed: number;
+}
+
+export type WarningCode = 'v1.9.4-stale-free-run' | 'v1.9.4-double-collect' | 'split-auto-freed-live-area';
+
+export interface HeapWarning {
+  code: WarningCode;
+  message: string;
+}
+
+/** The system heap a split-heap-auto port grows from (MP_PLAT_ALLOC_HEAP, gc_get_max_new_split). */
+export interface SplitAutoHost {
+  maxNewSplit(): number;
+  allocHeap(size: number): number | null;
+  freeHeap(address: number): void;
+}
+
+/** Thrown where real firmware would crash (write outside the heap), with the reason. */
+export class HeapCrash extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HeapCrash';
+  }
+}
+
+export interface GcInfo {
+  total: number;
+  used: number;
+  free: number;
+  /** Longest free run, in blocks. */
+  maxFree: number;
+  num1block: number;
+  num2block: number;
+  /** Longest allocated chain, in blocks. */
+  maxBlock: number;
+  /** split-heap-auto only: what gc_get_max_new_split() says. */
+  maxNewSplit?: number;
+}
+
+const BLOCKS_PER_ATB = 4;
+/** (size_t)-1: threshold off. */
+export const THRESHOLD_OFF = Number.POSITIVE_INFINITY;
+
+export class GcHeap {
+  readonly config: GcConfig;
+  readonly mem: AddressSpace;
+  readonly geo: Geometry;
+  /** MP_STATE_MEM(area): the first area; others follow through `next`. */
+  first: HeapArea | null = null;
+  /** gc_last_free_area (split heaps). */
+  lastFreeArea: HeapArea | null = null;
+  lockDepth = 0;
+  autoCollect = true;
+  /** gc_alloc_threshold, in blocks. */
+  threshold = THRESHOLD_OFF;
+  /** gc_alloc_amount, in blocks. */
+  allocAmount = 0;
+  /** Root ranges scanned, in order, by every collection (root section, then stack). */
+  roots: RootRange[] = [];
+  /** Extra conservative roots (e.g. the pointer gc_realloc's caller holds). */
+  readonly extraRoots: number[] = [];
+  /** Does this type word name a type with __del__? */
+  hasFinaliser: (typeWord: number) => boolean = () => false;
+  splitAutoHost: SplitAutoHost | null = null;
+  readonly counters: HeapCounters = {
+    allocs: 0,
+    failedAllocs: 0,
+    frees: 0,
+    reallocs: 0,
+    collections: 0,
+    byReason: { explicit: 0, threshold: 0, exhausted: 0 },
+    usedBlocks: 0,
+    peakUsedBlocks: 0,
+    areasAdded: 0,
+    areasFreed: 0,
+  };
+  /** The most recent collection. */
+  lastCollection: CollectionRecord | null = null;
+  onCollect: ((rec: CollectionRecord) => void) | null = null;
+  onWarning: ((w: HeapWarning) => void) | null = null;
+
+  private readonly wordSize: 4 | 8;
+  private readonly bpb: number;
+  private readonly bpbShift: number;
+  private readonly bpbMask: number;
+  private readonly v194: boolean;
+  private readonly markStack: Int32Array;
+  private readonly markAreaStack: (HeapArea | null)[];
+  private stackOverflow = false;
+  private rec: CollectionRecord | null = null;
+
+  constructor(mem: AddressSpace, config: GcConfig) {
+    this.config = validateConfig({ ...config });
+    if (mem.wordSize !== config.wordSize) {
+      throw new ConfigError(`memory map has ${mem.wordSize}-byte words but the GC config says ${config.wordSize}`);
+    }
+    this.mem = mem;
+    this.geo = geometry(this.config);
+    this.wordSize = config.wordSize;
+    this.bpb = this.geo.bpb;
+    this.bpbShift = this.geo.bpbShift;
+    this.bpbMask = this.geo.bpbMask;
+    this.v194 = config.version === 'v1.9.4';
+    this.markStack = new Int32Array(config.gcStack);
+    this.markAreaStack = new Array<HeapArea | null>(config.gcStack).fill(null);
+  }
+
+  // ---------------------------------------------------------------- areas
+
+  get areas(): HeapArea[] {
+    const out: HeapArea[] = [];
+    for (let a = this.first; a; a = a.next) out.push(a);
+    return out;
+  }
+
+  /** gc_init(start, end). */
+  init(start: number, end: number): HeapArea {
+    const layout = computeAreaLayout(this.config, start, end, false);
+    const area = new HeapArea(this.mem, layout, false);
+    area.clearTables();
+    this.first = area;
+    this.lastFreeArea = area;
+    this.lockDepth = 0;
+    this.autoCollect = true;
+    this.threshold = THRESHOLD_OFF;
+    this.allocAmount = 0;
+    this.counters.usedBlocks = 0;
+    return area;
+  }
+
+  /** gc_add(start, end): the area descriptor goes at `start`, the area is appended. */
+  add(start: number, end: number): HeapArea {
+    if (!this.config.split) throw new ConfigError('gc_add needs a split-heap build (split 1)');
+    if (!this.first) throw new ConfigError('gc_add before gc_init');
+    const layout = computeAreaLayout(this.config, start, end, true);
+    for (const a of this.areas) {
+      const lo = a.layout.descriptor?.address ?? a.layout.start;
+      if (layout.descriptor!.address < a.layout.end && lo < layout.end) {
+        throw new ConfigError(`gc_add(${hex(start)}, ${hex(end)}) overlaps the heap area at ${hex(lo)}..${hex(a.layout.end)}`);
+      }
+    }
+    const area = new HeapArea(this.mem, layout, true);
+    area.clearTables();
+    let prev = this.first;
+    while (prev.next) prev = prev.next;
+    prev.next = area;
+    return area;
+  }
+
+  /** The area whose pool holds ptr, if ptr is block-aligned (VERIFY_PTR / gc_get_ptr_area). */
+  areaOf(ptr: number): HeapArea | null {
+    if (ptr % this.bpb !== 0) return null;
+    for (let a = this.first; a; a = a.next) {
+      if (ptr >= a.poolStart && ptr < a.poolEnd) return a;
+    }
+    return null;
+  }
+
+  /** Is ptr the head of an allocated (unmarked) block? */
+  isHead(ptr: number): boolean {
+    const a = this.areaOf(ptr);
+    return a !== null && a.kind((ptr - a.poolStart) >> this.bpbShift) === AT_HEAD;
+  }
+
+  /** Block count of the chain starting at `block` (following AT_TAIL, as gc.c does). */
+  private chainLength(a: HeapArea, block: number): number {
+    let n = 1;
+    const bytes = a.bytes;
+    const off = a.atbOff;
+    for (let b = block + 1; ; b++) {
+      if (((bytes[off + (b >> 2)]! >> ((b & 3) << 1)) & 3) !== AT_TAIL) break;
+      n++;
+    }
+    return n;
+  }
+
+  // ---------------------------------------------------------------- ATB bit operations
+
+  private setBits(a: HeapArea, block: number, bits: number): void {
+    a.bytes[a.atbOff + (block >> 2)]! |= bits << ((block & 3) << 1);
+  }
+
+  private clearBits(a: HeapArea, block: number, bits: number): void {
+    a.bytes[a.atbOff + (block >> 2)]! &= ~(bits << ((block & 3) << 1));
+  }
+
+  private ftbGet(a: HeapArea, block: number): number {
+    return (a.bytes[a.ftbOff + (block >> 3)]! >> (block & 7)) & 1;
+  }
+
+  private ftbSet(a: HeapArea, block: number): void {
+    a.bytes[a.ftbOff + (block >> 3)]! |= 1 << (block & 7);
+  }
+
+  private ftbClear(a: HeapArea, block: number): void {
+    a.bytes[a.ftbOff + (block >> 3)]! &= ~(1 << (block & 7));
+  }
+
+  private readWordAt(a: HeapArea, addr: number): number {
+    const off = addr - a.region.base;
+    if (this.wordSize === 4) return a.u32[off >> 2] ?? 0;
+    return (a.u32[(off >> 2) + 1] ?? 0) * 4294967296 + (a.u32[off >> 2] ?? 0);
+  }
+
+  private zero(a: HeapArea, addr: number, len: number): void {
+    if (len <= 0) return;
+    const off = addr - a.region.base;
+    a.bytes.fill(0, off, off + len);
+  }
+
+  /** Number of blocks for n bytes, with size_t wrap-around as in gc.c. */
+  private blocksFor(nBytes: number): number {
+    let t = nBytes + this.bpb - 1;
+    if (this.wordSize === 4) t %= 4294967296;
+    return Math.floor(t / this.bpb);
+  }
+
+  private used(delta: number): void {
+    const c = this.counters;
+    c.usedBlocks += delta;
+    if (c.usedBlocks > c.peakUsedBlocks) c.peakUsedBlocks = c.usedBlocks;
+  }
+
+  private warn(code: WarningCode, message: string): void {
+    this.onWarning?.({ code, message });
+  }
+
+  // ---------------------------------------------------------------- lock
+
+  lock(): void {
+    this.lockDepth++;
+  }
+
+  unlock(): void {
+    this.lockDepth--;
+  }
+
+  // ---------------------------------------------------------------- gc_alloc
+
+  /** gc_alloc(n_bytes, has_finaliser ? GC_ALLOC_FLAG_HAS_FINALISER : 0). Returns 0 for NULL. */
+  alloc(nBytes: number, hasFinaliser = false): number {
+    const nBlocks = this.blocksFor(nBytes);
+    if (nBlocks === 0) return 0;
+    if (this.lockDepth > 0) return 0;
+    this.counters.allocs++;
+    const r = this.v194 ? this.alloc194(nBytes, nBlocks) : this.allocModern(nBytes, nBlocks);
+    if (r === null) {
+      this.counters.failedAllocs++;
+      return 0;
+    }
+    return this.claim(r.area, r.start, r.end, r.nFree, nBytes, nBlocks, hasFinaliser);
+  }
+
+  /** The first-fit search of one area from its last-free index; returns the end block or -1. */
+  private search(a: HeapArea, nBlocks: number, nFreeIn: number): { end: number; nFree: number; i: number } {
+    let nFree = nFreeIn;
+    const bytes = a.bytes;
+    const off = a.atbOff;
+    const len = a.atbLen;
+    let i = a.lastFreeAtbIndex;
+    for (; i < len; i++) {
+      const v = bytes[off + i]!;
+      if (v === 0) {
+        // Four free blocks: the run grows by up to four, as the four ATB_n_IS_FREE tests would.
+        const need = nBlocks - nFree;
+        if (need <= 4) {
+          // need < 1 only with v1.9.4's stale count: the very first free block completes it.
+          if (need < 1) return { end: i * 4, nFree: nFree + 1, i };
+          return { end: i * 4 + need - 1, nFree: nBlocks, i };
+        }
+        nFree += 4;
+        continue;
+      }
+      if ((v & 0x03) === 0) {
+        if (++nFree >= nBlocks) return { end: i * 4, nFree, i };
+      } else nFree = 0;
+      if ((v & 0x0c) === 0) {
+        if (++nFree >= nBlocks) return { end: i * 4 + 1, nFree, i };
+      } else nFree = 0;
+      if ((v & 0x30) === 0) {
+        if (++nFree >= nBlocks) return { end: i * 4 + 2, nFree, i };
+      } else nFree = 0;
+      if ((v & 0xc0) === 0) {
+        if (++nFree >= nBlocks) return { end: i * 4 + 3, nFree, i };
+      } else nFree = 0;
+    }
+    return { end: -1, nFree, i };
+  }
+
+  private allocModern(nBytes: number, nBlocks: number): { area: HeapArea; start: number; end: number; nFree: number } | null {
+    let collected = !this.autoCollect;
+    let added = false;
+    if (!collected && this.allocAmount >= this.threshold) {
+      this.collect('threshold');
+      collected = true;
+    }
+    for (;;) {
+      let area = this.config.split ? this.lastFreeArea : this.first;
+      for (; area; area = area.next) {
+        const s = this.search(area, nBlocks, 0);
+        if (s.end >= 0) return { area, start: s.end - s.nFree + 1, end: s.end, nFree: s.nFree };
+        // "Mark this heap as filled" (split heaps only): gc.c stores (i + 1) / BLOCKS_PER_ATB
+        // with i the ATB byte index the search stopped at, and only for 1-block requests.
+        if (this.config.split && nBlocks === 1) area.lastFreeAtbIndex = Math.floor((s.i + 1) / BLOCKS_PER_ATB);
+      }
+      if (collected) {
+        if (this.config.splitAuto && !added && this.tryAddHeap(nBytes)) {
+          added = true;
+          continue;
+        }
+        return null;
+      }
+      this.collect('exhausted');
+      collected = true;
+    }
+  }
+
+  private alloc194(nBytes: number, nBlocks: number): { area: HeapArea; start: number; end: number; nFree: number } | null {
+    const area = this.first!;
+    let collected = !this.autoCollect;
+    let thresholdCollected = false;
+    if (!collected && this.allocAmount >= this.threshold) {
+      // v1.9.4 does not set `collected` here (fixed in 6bd78741c1), so a failed search
+      // below collects a second time.
+      this.collect('threshold');
+      thresholdCollected = true;
+    }
+    // v1.9.4 initialises n_free once, before the retry loop (fixed in 91041945c9): a
+    // search after a collection starts with the free-run count the failed one ended with.
+    let nFree = 0;
+    for (;;) {
+      const s = this.search(area, nBlocks, nFree);
+      nFree = s.nFree;
+      if (s.end >= 0) {
+        const start = s.end - s.nFree + 1;
+        if (start < 0) {
+          throw new HeapCrash(
+            `v1.9.4 gc_alloc(${nBytes}) bug: the stale free-run count from before the collection puts the new block ${-start} block(s) before the pool start (${hex(area.poolStart)}); a device would write outside the heap here`,
+          );
+        }
+        for (let b = start; b <= s.end; b++) {
+          if (area.kind(b) !== AT_FREE) {
+            this.warn(
+              'v1.9.4-stale-free-run',
+              `v1.9.4 gc_alloc(${nBytes}) bug: the block at ${hex(area.addr(start))} overlaps blocks still in use, because the free-run count was not reset after the collection (fixed in v1.10, commit 91041945c9)`,
+            );
+            break;
+          }
+        }
+        return { area, start, end: s.end, nFree: s.nFree };
+      }
+      if (collected) return null;
+      if (thresholdCollected) {
+        this.warn(
+          'v1.9.4-double-collect',
+          `v1.9.4 gc_alloc(${nBytes}) bug: collected twice in one allocation, because a threshold collection does not count as "collected" (fixed in v1.10, commit 6bd78741c1)`,
+        );
+      }
+      this.collect('exhausted');
+      collected = true;
+    }
+  }
+
+  private claim(a: HeapArea, start: number, end: number, nFree: number, nBytes: number, nBlocks: number, fin: boolean): number {
+    // Only a 1-block request moves the search start: nothing free can lie before it then.
+    if (nFree === 1) {
+      if (this.config.split) this.lastFreeArea = a;
+      a.lastFreeAtbIndex = Math.floor((end + 1) / BLOCKS_PER_ATB);
+    }
+    if (!this.v194 && end > a.lastUsedBlock) a.lastUsedBlock = end;
+    this.setBits(a, start, AT_HEAD);
+    for (let b = start + 1; b <= end; b++) this.setBits(a, b, AT_TAIL);
+    const ptr = a.poolStart + start * this.bpb;
+    this.allocAmount += nBlocks;
+    this.used(end - start + 1);
+    const span = (end - start + 1) * this.bpb;
+    if (this.config.conservativeClear) this.zero(a, ptr, span);
+    else this.zero(a, ptr + nBytes, span - nBytes);
+    if (fin && this.config.finaliser) {
+      // Clear the type pointer in case it is never set, then flag the block.
+      this.zero(a, ptr, this.wordSize);
+      this.ftbSet(a, start);
+    }
+    return ptr;
+  }
+
+  // ---------------------------------------------------------------- split-heap-auto
+
+  /** gc_try_add_heap (v1.21+): grow by at least doubling, or by what the failed request needs. */
+  tryAddHeap(failedAlloc: number): boolean {
+    const host = this.splitAutoHost;
+    if (!host) return false;
+    const needed = failedAlloc + Math.max(2048, Math.floor((failedAlloc * 13) / 512));
+    const avail = host.maxNewSplit();
+    if (avail < needed) return false;
+    let totalBlocks = 0;
+    for (let a = this.first; a; a = a.next) totalBlocks += a.blocks;
+    let totalHeap =
+      Math.floor(totalBlocks / 4) +
+      (this.config.finaliser ? Math.floor(totalBlocks / 8) : 0) +
+      (this.config.weakref ? Math.floor(totalBlocks / 8) : 0) +
+      totalBlocks * this.bpb +
+      1 +
+      areaStructSize(this.config);
+    totalHeap = Math.ceil(totalHeap / this.bpb) * this.bpb;
+    const toAlloc = Math.min(avail, Math.max(totalHeap, needed));
+    const p = host.allocHeap(toAlloc);
+    if (p === null) return false;
+    this.add(p, p + toAlloc);
+    this.counters.areasAdded++;
+    return true;
+  }
+
+  // ---------------------------------------------------------------- gc_free
+
+  /** gc_free(ptr). The caller has checked ptr is NULL or a head (gc.c asserts it). */
+  free(ptr: number): void {
+    if (this.lockDepth > 0) return;
+    if (ptr === 0) return;
+    const a = this.areaOf(ptr);
+    if (!a) throw new MemoryError(`gc_free(${hex(ptr)}): not a heap pointer`, ptr);
+    let block = (ptr - a.poolStart) >> this.bpbShift;
+    this.counters.frees++;
+    if (this.config.finaliser) this.ftbClear(a, block);
+    if (this.config.split && this.lastFreeArea !== a) {
+      // Freed in another area: restart the next search from the first area.
+      this.lastFreeArea = this.first;
+    }
+    if (block >> 2 < a.lastFreeAtbIndex) a.lastFreeAtbIndex = block >> 2;
+    let n = 0;
+    do {
+      this.clearBits(a, block, AT_MARK);
+      block++;
+      n++;
+    } while (a.kind(block) === AT_TAIL);
+    this.used(-n);
+  }
+
+  // ---------------------------------------------------------------- gc_nbytes
+
+  nbytes(ptr: number): number {
+    const a = this.areaOf(ptr);
+    if (!a) return 0;
+    const block = (ptr - a.poolStart) >> this.bpbShift;
+    if (a.kind(block) !== AT_HEAD) return 0;
+    return this.chainLength(a, block) * this.bpb;
+  }
+
+  // ---------------------------------------------------------------- gc_realloc
+
+  /** gc_realloc(ptr, n_bytes, allow_move). Returns 0 for NULL. */
+  realloc(ptrIn: number, nBytes: number, allowMove = true): number {
+    if (ptrIn === 0) return this.alloc(nBytes, false);
+    if (nBytes === 0) {
+      this.free(ptrIn);
+      return 0;
+    }
+    if (this.lockDepth > 0) return 0;
+    const a = this.areaOf(ptrIn);
+    if (!a) throw new MemoryError(`gc_realloc(${hex(ptrIn)}): not a heap pointer`, ptrIn);
+    this.counters.reallocs++;
+    const block = (ptrIn - a.poolStart) >> this.bpbShift;
+    const newBlocks = this.blocksFor(nBytes);
+    // Count the chain and the free blocks after it, stopping once there are enough.
+    let nFree = 0;
+    let nBlocks = 1;
+    const maxBlock = a.atbLen * BLOCKS_PER_ATB;
+    for (let bl = block + 1; bl < maxBlock; bl++) {
+      const k = a.kind(bl);
+      if (k === AT_TAIL) {
+        nBlocks++;
+        continue;
+      }
+      if (k === AT_FREE) {
+        nFree++;
+        if (nBlocks + nFree >= newBlocks) break;
+        continue;
+      }
+      break;
+    }
+    if (newBlocks === nBlocks) return ptrIn;
+    if (newBlocks < nBlocks) {
+      // Shrink in place: free the unneeded tail.
+      for (let bl = block + newBlocks, count = nBlocks - newBlocks; count > 0; bl++, count--) {
+        this.clearBits(a, bl, AT_MARK);
+      }
+      this.used(newBlocks - nBlocks);
+      if (this.config.split && this.lastFreeArea !== a) this.lastFreeArea = this.first;
+      if ((block + newBlocks) >> 2 < a.lastFreeAtbIndex) a.lastFreeAtbIndex = (block + newBlocks) >> 2;
+      return ptrIn;
+    }
+    if (newBlocks <= nBlocks + nFree) {
+      // Grow in place into the free blocks that follow.
+      const endBlock = block + newBlocks;
+      for (let bl = block + nBlocks; bl < endBlock; bl++) this.setBits(a, bl, AT_TAIL);
+      // gc.c records the exclusive end here (block + new_blocks), one past the last block.
+      if (!this.v194 && endBlock > a.lastUsedBlock) a.lastUsedBlock = endBlock;
+      this.used(newBlocks - nBlocks);
+      if (this.config.conservativeClear) this.zero(a, ptrIn + nBlocks * this.bpb, (newBlocks - nBlocks) * this.bpb);
+      else this.zero(a, ptrIn + nBytes, newBlocks * this.bpb - nBytes);
+      return ptrIn;
+    }
+    const ftbState = this.config.finaliser ? this.ftbGet(a, block) === 1 : false;
+    if (!allowMove) return 0;
+    // Move: the caller still holds ptr_in (on its stack), so a collection inside this
+    // allocation keeps it alive.
+    this.extraRoots.push(ptrIn);
+    let out: number;
+    try {
+      out = this.alloc(nBytes, ftbState);
+    } finally {
+      this.extraRoots.pop();
+    }
+    if (out === 0) return 0;
+    this.mem.copy(out, ptrIn, nBlocks * this.bpb);
+    this.free(ptrIn);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- collection
+
+  /** gc_collect(): gc_collect_start, scan the roots, then the stack, gc_collect_end. */
+  collect(reason: CollectReason = 'explicit'): CollectionRecord {
+    const rec: CollectionRecord = {
+      index: this.counters.collections,
+      reason,
+      freed: 0,
+      freedBlocks: 0,
+      finalised: [],
+      weak: [],
+      marked: 0,
+      scannedWords: 0,
+      overflowRescans: 0,
+      sweptBlocks: 0,
+      usedBlocksAfter: 0,
+    };
+    this.rec = rec;
+    this.counters.collections++;
+    this.counters.byReason[reason]++;
+    // gc_collect_start
+    this.lockDepth++;
+    this.allocAmount = 0;
+    this.stackOverflow = false;
+    for (const r of this.roots) this.collectRootRange(r.address, r.words);
+    for (const p of this.extraRoots) this.markRoot(p);
+    // gc_collect_end
+    this.dealWithStackOverflow();
+    if (this.v194) this.sweep194();
+    else {
+      if (this.config.finaliser || this.config.weakref) this.sweepRunFinalisers();
+      this.sweepFreeBlocks();
+    }
+    if (this.config.split) this.lastFreeArea = this.first;
+    for (let a = this.first; a; a = a.next) a.lastFreeAtbIndex = 0;
+    this.lockDepth--;
+    rec.usedBlocksAfter = this.counters.usedBlocks;
+    this.rec = null;
+    this.lastCollection = rec;
+    this.onCollect?.(rec);
+    return rec;
+  }
+
+  /** gc_collect_root over `words` words at `address`. */
+  collectRootRange(address: number, words: number): void {
+    const ws = this.wordSize;
+    for (let i = 0; i < words; i++) this.markRoot(this.mem.readWord(address + i * ws));
+  }
+
+  private markRoot(ptr: number): void {
+    if (this.rec) this.rec.scannedWords++;
+    const a = this.areaOf(ptr);
+    if (!a) return;
+    const block = (ptr - a.poolStart) >> this.bpbShift;
+    if (a.kind(block) === AT_HEAD) {
+      this.setBits(a, block, AT_MARK);
+      if (this.rec) this.rec.marked++;
+      this.markSubtree(a, block);
+    }
+  }
+
+  /**
+   * gc_mark_subtree: scan the chain at `block`; each unmarked head it points to is marked
+   * and pushed on the explicit stack of config.gcStack entries. A full stack sets the
+   * overflow flag instead, and gc_deal_with_stack_overflow rescans the heap later.
+   */
+  private markSubtree(area: HeapArea, block: number): void {
+    const stack = this.markStack;
+    const areaStack = this.markAreaStack;
+    const cap = stack.length;
+    const single = this.first !== null && this.first.next === null;
+    const bpbMask = this.bpbMask;
+    const bpbShift = this.bpbShift;
+    const rec = this.rec!;
+    let sp = 0;
+    let a = area;
+    for (;;) {
+      const bytes = a.bytes;
+      const atbOff = a.atbOff;
+      // Number of blocks in this chain: the head, then every AT_TAIL that follows.
+      let n = 1;
+      for (let b = block + 1; ((bytes[atbOff + (b >> 2)]! >> ((b & 3) << 1)) & 3) === AT_TAIL; b++) n++;
+      const u32 = a.u32;
+      const wordsIdx = (a.poolOff + block * this.bpb) >> 2;
+      const nWords = (n * this.bpb) / this.wordSize;
+      rec.scannedWords += nWords;
+      const step = this.wordSize >> 2;
+      for (let k = 0, idx = wordsIdx; k < nWords; k++, idx += step) {
+        let ptr: number;
+        if (step === 1) ptr = u32[idx] ?? 0;
+        else ptr = (u32[idx + 1] ?? 0) * 4294967296 + (u32[idx] ?? 0);
+        if ((ptr & bpbMask) !== 0) continue;
+        let pa: HeapArea | null;
+        if (single) {
+          pa = ptr >= a.poolStart && ptr < a.poolEnd ? a : null;
+        } else {
+          pa = null;
+          for (let x = this.first; x; x = x.next) {
+            if (ptr >= x.poolStart && ptr < x.poolEnd) {
+              pa = x;
+              break;
+            }
+          }
+        }
+        if (pa === null) continue;
+        const pb = (ptr - pa.poolStart) >> bpbShift;
+        const byteIdx = pa.atbOff + (pb >> 2);
+        const sh = (pb & 3) << 1;
+        if (((pa.bytes[byteIdx]! >> sh) & 3) !== AT_HEAD) continue;
+        pa.bytes[byteIdx]! |= AT_MARK << sh;
+        rec.marked++;
+        if (sp < cap) {
+          stack[sp] = pb;
+          areaStack[sp] = pa;
+          sp++;
+        } else {
+          this.stackOverflow = true;
+        }
+      }
+      if (sp === 0) break;
+      sp--;
+      block = stack[sp]!;
+      a = areaStack[sp]!;
+    }
+  }
+
+  private dealWithStackOverflow(): void {
+    const rec = this.rec!;
+    while (this.stackOverflow) {
+      this.stackOverflow = false;
+      rec.overflowRescans++;
+      // Scan every area for blocks marked but whose children may not be.
+      for (let a = this.first; a; a = a.next) {
+        const total = a.atbLen * BLOCKS_PER_ATB;
+        rec.sweptBlocks += total;
+        for (let b = 0; b < total; b++) {
+          if (a.kind(b) === AT_MARK) this.markSubtree(a, b);
+        }
+      }
+    }
+  }
+
+  /** Calls the finaliser of the unmarked head at `block` if its type has __del__. */
+  private finalise(a: HeapArea, block: number): void {
+    const addr = a.poolStart + block * this.bpb;
+    const type = this.readWordAt(a, addr);
+    if (type !== 0 && this.hasFinaliser(type)) this.rec!.finalised.push(addr);
+  }
+
+  /** v1.9.4 gc_sweep: one pass over every block; finalisers run as heads are freed. */
+  private sweep194(): void {
+    const rec = this.rec!;
+    const a = this.first!;
+    const total = a.atbLen * BLOCKS_PER_ATB;
+    const fin = this.config.finaliser;
+    let freeTail = false;
+    let freedBlocks = 0;
+    rec.sweptBlocks += total;
+    for (let b = 0; b < total; b++) {
+      switch (a.kind(b)) {
+        case AT_HEAD:
+          if (fin && this.ftbGet(a, b)) {
+            this.finalise(a, b);
+            this.ftbClear(a, b);
+          }
+          freeTail = true;
+          rec.freed++;
+          // gc.c falls through to AT_TAIL to free the head.
+          this.clearBits(a, b, AT_MARK);
+          freedBlocks++;
+          break;
+        case AT_TAIL:
+          if (freeTail) {
+            this.clearBits(a, b, AT_MARK);
+            freedBlocks++;
+          }
+          break;
+        case AT_MARK:
+          this.clearBits(a, b, AT_TAIL);
+          freeTail = false;
+          break;
+      }
+    }
+    rec.freedBlocks = freedBlocks;
+    this.used(-freedBlocks);
+  }
+
+  /**
+   * v1.21+ gc_sweep_run_finalisers: before anything is freed, walk the FTB (and WTB)
+   * bytes up to gc_last_used_block / 8 inclusive; every flagged block that is still an
+   * unmarked head gets its finaliser run (or its weakrefs notified) and its flag cleared.
+   */
+  private sweepRunFinalisers(): void {
+    const rec = this.rec!;
+    for (let a = this.first; a; a = a.next) {
+      const ftbEnd = a.lastUsedBlock >> 3;
+      const bytes = a.bytes;
+      for (let idx = 0; idx <= ftbEnd; idx++) {
+        if (a.ftbOff >= 0) {
+          let ftb = bytes[a.ftbOff + idx]!;
+          let block = idx * 8;
+          while (ftb) {
+            if (ftb & 1 && a.kind(block) === AT_HEAD) {
+              this.finalise(a, block);
+              this.ftbClear(a, block);
+            }
+            ftb >>= 1;
+            block++;
+          }
+        }
+        if (a.wtbOff >= 0) {
+          let wtb = bytes[a.wtbOff + idx]!;
+          let block = idx * 8;
+          while (wtb) {
+            if (wtb & 1 && a.kind(block) === AT_HEAD) {
+              rec.weak.push(a.poolStart + block * this.bpb);
+              bytes[a.wtbOff + (block >> 3)]! &= ~(1 << (block & 7));
+            }
+            wtb >>= 1;
+            block++;
+          }
+        }
+      }
+    }
+  }
+
+  /** v1.21+ gc_sweep_free_blocks: free unmarked chains up to gc_last_used_block; recompute it. */
+  private sweepFreeBlocks(): void {
+    const rec = this.rec!;
+    // free_tail is declared once outside the area loop in gc.c, so it carries over.
+    let freeTail = false;
+    let freedBlocks = 0;
+    let prev: HeapArea | null = null;
+    for (let a = this.first; a; a = a.next) {
+      let lastUsed = 0;
+      const end = a.lastUsedBlock;
+      rec.sweptBlocks += end + 1;
+      const bytes = a.bytes;
+      const atbOff = a.atbOff;
+      for (let b = 0; b <= end; b++) {
+        const idx = atbOff + (b >> 2);
+        const sh = (b & 3) << 1;
+        switch ((bytes[idx]! >> sh) & 3) {
+          case AT_HEAD:
+            freeTail = true;
+            rec.freed++;
+            // gc.c falls through to AT_TAIL to free the head.
+            bytes[idx]! &= ~(AT_MARK << sh);
+            freedBlocks++;
+            break;
+          case AT_TAIL:
+            if (freeTail) {
+              bytes[idx]! &= ~(AT_MARK << sh);
+              freedBlocks++;
+            } else {
+              lastUsed = b;
+            }
+            break;
+          case AT_MARK:
+            bytes[idx]! &= ~(AT_TAIL << sh);
+            freeTail = false;
+            lastUsed = b;
+            break;
+        }
+      }
+      a.lastUsedBlock = lastUsed;
+      if (this.config.splitAuto && lastUsed === 0 && prev !== null) {
+        // An empty added area goes back to the system heap. gc.c tests last_used_block == 0,
+        // so an area whose only live block is block 0 is given back too.
+        if (a.kind(0) !== AT_FREE) {
+          this.warn('split-auto-freed-live-area', `the added heap area at ${hex(a.poolStart)} was given back to the system heap while its block 0 was still in use (gc.c tests gc_last_used_block == 0)`);
+        }
+        prev.next = a.next;
+        if (this.lastFreeArea === a) this.lastFreeArea = this.first;
+        this.splitAutoHost?.freeHeap(a.layout.descriptor!.address);
+        this.counters.areasFreed++;
+        a = prev;
+      }
+      prev = a;
+    }
+    rec.freedBlocks = freedBlocks;
+    this.used(-freedBlocks);
+  }
+
+  // ---------------------------------------------------------------- gc_info
+
+  info(): GcInfo {
+    const out: GcInfo = { total: 0, used: 0, free: 0, maxFree: 0, num1block: 0, num2block: 0, maxBlock: 0 };
+    for (let a = this.first; a; a = a.next) {
+      out.total += a.poolEnd - a.poolStart;
+      const total = a.atbLen * BLOCKS_PER_ATB;
+      let len = 0;
+      let lenFree = 0;
+      let block = 0;
+      let finish = false;
+      while (!finish) {
+        let kind = a.kind(block);
+        switch (kind) {
+          case AT_FREE:
+            out.free++;
+            lenFree++;
+            len = 0;
+            break;
+          case AT_HEAD:
+            out.used++;
+            len = 1;
+            break;
+          case AT_TAIL:
+            out.used++;
+            len++;
+            break;
+          default:
+            // AT_MARK outside a collection "shouldn't happen" (it can, after v1.9.4's bug).
+            break;
+        }
+        block++;
+        finish = block === total;
+        if (!finish) kind = a.kind(block);
+        if (finish || kind === AT_FREE || kind === AT_HEAD) {
+          if (len === 1) out.num1block++;
+          else if (len === 2) out.num2block++;
+          if (len > out.maxBlock) out.maxBlock = len;
+          if (finish || kind === AT_HEAD) {
+            if (lenFree > out.maxFree) out.maxFree = lenFree;
+            lenFree = 0;
+          }
+        }
+      }
+    }
+    out.used *= this.bpb;
+    out.free *= this.bpb;
+    if (this.config.splitAuto) out.maxNewSplit = this.splitAutoHost?.maxNewSplit() ?? 0;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- weakref (v1.28)
+
+  /** gc_weakref_mark(ptr): set the WTB bit of a head. */
+  weakrefMark(ptr: number): void {
+    if (!this.config.weakref) throw new ConfigError('gc_weakref_mark needs a weakref build (weakref 1)');
+    const a = this.areaOf(ptr);
+    if (!a) throw new MemoryError(`gc_weakref_mark(${hex(ptr)}): not a heap pointer`, ptr);
+    const block = (ptr - a.poolStart) >> this.bpbShift;
+    a.bytes[a.wtbOff + (block >> 3)]! |= 1 << (block & 7);
+  }
+}
+

@@ -1,0 +1,242 @@
+// Runs a parsed gctrace on a Machine and produces exactly the text FORMAT.md specifies.
+
+import type { CollectionRecord, HeapWarning } from '../heap.js';
+import { HeapCrash, THRESHOLD_OFF } from '../heap.js';
+import { Machine } from '../machine.js';
+import type { RegionSpec } from '../memory.js';
+import { dumpAllocTable } from '../dump.js';
+import { TypeTable } from '../types.js';
+import { ROOT_SLOTS, STACK_SLOTS, type Trace, TraceError } from './parse.js';
+
+export interface TraceRunResult {
+  /** The output text, `\n`-terminated lines. */
+  output: string;
+  warnings: Array<HeapWarning & { line: number }>;
+  machine: Machine;
+}
+
+export interface TraceRunOptions {
+  /** Build the machine yourself (a board); default: a map made around the trace's heaps. */
+  machine?: Machine;
+  /** Called with each chunk of output as it is produced. */
+  write?: (chunk: string) => void;
+  /** Called after each collection (explicit or automatic). */
+  onCollect?: (rec: CollectionRecord, line: number) => void;
+  /** Called after each operation, with its index (for progress). */
+  onOp?: (index: number) => void;
+}
+
+const PAD = 4096;
+
+function alignDown(x: number, a: number): number {
+  return x - (x % a);
+}
+
+function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}
+
+/**
+ * The memory map a bare trace runs in: one RAM region around each group of `heap`
+ * ranges (padded, so that reads just past a pool's end, as v1.9.4 can make, land in
+ * memory), then flash for the type objects and RAM for the root and stack slots above
+ * every heap.
+ */
+export function traceMachine(trace: Trace): Machine {
+  const ws = trace.config.wordSize;
+  const ranges = [
+    ...trace.heaps.map((h) => [h.start, h.end] as const),
+    ...trace.ops.flatMap((o) => (o.op === 'heap' ? [[o.start, o.end] as const] : [])),
+  ]
+    .map(([s, e]) => [Math.max(0, alignDown(s, 64) - PAD), alignUp(e, 64) + PAD] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  const regions: RegionSpec[] = merged.map(([s, e], i) => ({ name: `heap${i}`, kind: 'ram', base: s, size: e - s }));
+  const top = alignUp(merged[merged.length - 1]![1] + 0x10000, 0x10000);
+  regions.push({ name: 'flash', kind: 'flash', base: top, size: alignUp(TypeTable.size, 0x100) });
+  const rootsBase = top + 0x10000;
+  const slotBytes = (ROOT_SLOTS + STACK_SLOTS) * ws;
+  regions.push({ name: 'state', kind: 'ram', base: rootsBase, size: alignUp(slotBytes, 0x100) });
+  return new Machine({
+    config: trace.config,
+    regions,
+    typesBase: top,
+    rootSection: { address: rootsBase, words: ROOT_SLOTS },
+    stack: { address: rootsBase + ROOT_SLOTS * ws, words: STACK_SLOTS },
+  });
+}
+
+function hx(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+/** Runs every operation; a fault in the trace (or a v1.9.4 crash) throws TraceError. */
+export function runTrace(trace: Trace, opts: TraceRunOptions = {}): TraceRunResult {
+  const m = opts.machine ?? traceMachine(trace);
+  const { heap, mem, types } = m;
+  const ws = trace.config.wordSize;
+  const out: string[] = [];
+  const emit = opts.write
+    ? (s: string) => {
+        out.push(s);
+        opts.write!(s);
+      }
+    : (s: string) => {
+        out.push(s);
+      };
+  const warnings: TraceRunResult['warnings'] = [];
+  let line = 0;
+  heap.onWarning = (w) => warnings.push({ ...w, line });
+  if (opts.onCollect) heap.onCollect = (rec) => opts.onCollect!(rec, line);
+
+  const fault = (e: unknown, lineNo: number): TraceError => {
+    if (e instanceof TraceError) return e;
+    const err = new TraceError(e instanceof Error ? e.message : String(e), lineNo, 0, -1);
+    err.crash = e instanceof HeapCrash;
+    err.partialOutput = out.join('');
+    return err;
+  };
+  const wrap = <T>(lineNo: number, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw fault(e, lineNo);
+    }
+  };
+
+  // Heap ranges [start, end) as written: stores must stay inside the one holding the handle.
+  const heapRanges: Array<[number, number]> = [];
+  for (const h of trace.heaps) {
+    line = h.line;
+    wrap(h.line, () => (heapRanges.length === 0 ? heap.init(h.start, h.end) : heap.add(h.start, h.end)));
+    heapRanges.push([h.start, h.end]);
+  }
+  const rangeOf = (p: number): [number, number] | undefined => {
+    for (const r of heapRanges) if (p >= r[0] && p < r[1]) return r;
+    return undefined;
+  };
+  const store = (p: number, index: number, value: number | bigint): void => {
+    if (p === 0) return;
+    const r = rangeOf(p);
+    if (!r) return;
+    const a = p + index * ws;
+    if (a < r[0] || a + ws > r[1]) return;
+    mem.writeWord(a, value);
+  };
+
+  const handles = new Array<number>(trace.names.length).fill(0);
+  const val = (h: number): number => (h < 0 ? 0 : handles[h]!);
+  const name = (h: number): string => trace.names[h]!;
+  const ptrText = (p: number): string => (p === 0 ? 'NULL' : hx(p));
+  const list = (xs: number[]): string => (xs.length === 0 ? '-' : xs.map(hx).join(','));
+
+  const ops = trace.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
+    line = o.line;
+    try {
+      switch (o.op) {
+        case 'alloc': {
+          const p = heap.alloc(o.size, o.fin);
+          handles[o.h] = p;
+          emit(`alloc ${name(o.h)} = ${ptrText(p)}\n`);
+          break;
+        }
+        case 'free': {
+          const p = handles[o.h]!;
+          if (p !== 0 && !heap.isHead(p)) emit(`free ${name(o.h)} = invalid\n`);
+          else heap.free(p);
+          break;
+        }
+        case 'realloc': {
+          const p = handles[o.h]!;
+          if (p !== 0 && !heap.isHead(p)) {
+            emit(`realloc ${name(o.h)} = invalid\n`);
+            break;
+          }
+          const r = heap.realloc(p, o.size, o.move);
+          if (r !== 0 || o.size === 0) handles[o.h] = r;
+          emit(`realloc ${name(o.h)} = ${ptrText(r)}\n`);
+          break;
+        }
+        case 'setp': {
+          const t = val(o.target);
+          store(handles[o.h]!, o.index, t === 0 ? 0 : t + o.off);
+          break;
+        }
+        case 'setw':
+          store(handles[o.h]!, o.index, o.value);
+          break;
+        case 'type':
+          store(handles[o.h]!, 0, types.address(o.type));
+          break;
+        case 'root':
+          mem.writeWord(m.rootSlot(o.slot), val(o.h));
+          break;
+        case 'rootw':
+          mem.writeWord(m.rootSlot(o.slot), o.value);
+          break;
+        case 'stack':
+          mem.writeWord(m.stackSlot(o.slot), val(o.h));
+          break;
+        case 'stackw':
+          mem.writeWord(m.stackSlot(o.slot), o.value);
+          break;
+        case 'collect': {
+          const rec = heap.collect('explicit');
+          let s = `collect freed=${rec.freed} finalised=${list(rec.finalised)}`;
+          if (trace.config.weakref) s += ` weak=${list(rec.weak)}`;
+          emit(s + '\n');
+          break;
+        }
+        case 'lock':
+          heap.lock();
+          break;
+        case 'unlock':
+          heap.unlock();
+          break;
+        case 'threshold':
+          heap.threshold = o.blocks === null ? THRESHOLD_OFF : o.blocks;
+          break;
+        case 'auto':
+          heap.autoCollect = o.on;
+          break;
+        case 'info': {
+          const f = heap.info();
+          emit(
+            `info total=${f.total} used=${f.used} free=${f.free} max_free=${f.maxFree} n1=${f.num1block} n2=${f.num2block} max_block=${f.maxBlock}\n`,
+          );
+          break;
+        }
+        case 'dump':
+          emit(dumpAllocTable(heap, types));
+          break;
+        case 'nbytes':
+          emit(`nbytes ${name(o.h)} = ${heap.nbytes(handles[o.h]!)}\n`);
+          break;
+        case 'stats':
+          emit(`stats collections=${heap.counters.collections}\n`);
+          break;
+        case 'weak': {
+          const p = handles[o.h]!;
+          if (p === 0 || !heap.isHead(p)) emit(`weak ${name(o.h)} = invalid\n`);
+          else heap.weakrefMark(p);
+          break;
+        }
+        case 'heap':
+          heap.add(o.start, o.end);
+          heapRanges.push([o.start, o.end]);
+          break;
+      }
+    } catch (e) {
+      throw fault(e, o.line);
+    }
+    opts.onOp?.(i);
+  }
+  return { output: out.join(''), warnings, machine: m };
+}

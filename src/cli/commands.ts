@@ -1,0 +1,8 @@
+// The command registry. Add a command by writing src/commands/<name>.ts (a yargs
+// CommandModule as default export) and listing it here.
+import type { CommandModule } from 'yargs';
+import conformance from '../commands/conformance.js';
+import trace from '../commands/trace.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [trace, conformance];

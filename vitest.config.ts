@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Serial-port and virtual-board tests open real ptys: keep files in separate processes.
+    pool: 'forks',
+  },
+});
