@@ -127,6 +127,11 @@ export class GcHeap {
   /** Does this type word name a type with __del__? */
   hasFinaliser: (typeWord: number) => boolean = () => false;
   splitAutoHost: SplitAutoHost | null = null;
+  /**
+   * What-if pacing: when set, replaces MicroPython's `gc_alloc_amount >= gc_alloc_threshold`
+   * test at the top of gc_alloc (same place, same "collect first" effect). Null: stock.
+   */
+  trigger: ((heap: GcHeap, nBlocks: number) => boolean) | null = null;
   readonly counters: HeapCounters = {
     allocs: 0,
     failedAllocs: 0,
@@ -355,7 +360,7 @@ export class GcHeap {
   private allocModern(nBytes: number, nBlocks: number): { area: HeapArea; start: number; end: number; nFree: number } | null {
     let collected = !this.autoCollect;
     let added = false;
-    if (!collected && this.allocAmount >= this.threshold) {
+    if (!collected && this.thresholdReached(nBlocks)) {
       this.collect('threshold');
       collected = true;
     }
@@ -384,7 +389,7 @@ export class GcHeap {
     const area = this.first!;
     let collected = !this.autoCollect;
     let thresholdCollected = false;
-    if (!collected && this.allocAmount >= this.threshold) {
+    if (!collected && this.thresholdReached(nBlocks)) {
       // v1.9.4 does not set `collected` here (fixed in 6bd78741c1), so a failed search
       // below collects a second time.
       this.collect('threshold');
@@ -424,6 +429,10 @@ export class GcHeap {
       this.collect('exhausted');
       collected = true;
     }
+  }
+
+  private thresholdReached(nBlocks: number): boolean {
+    return this.trigger ? this.trigger(this, nBlocks) : this.allocAmount >= this.threshold;
   }
 
   private claim(a: HeapArea, start: number, end: number, nFree: number, nBytes: number, nBlocks: number, fin: boolean): number {
