@@ -1,5 +1,9 @@
-// gctrace parser (see test/conformance/FORMAT.md). Pure: takes text, returns a Trace or
-// throws a TraceError that names the line, column and byte offset of the fault.
+// gctrace parser (see test/conformance/FORMAT.md). Pure: takes text, yields operations,
+// or throws a TraceError that names the line, column and byte offset of the fault.
+//
+// TraceReader parses the header eagerly and the operations one at a time, so a run
+// of a multi-megabyte trace never holds an array of every operation (peak memory stays
+// near the trace text plus the emulated heap). parseTrace() collects them all, for tests.
 
 import { type GcConfig, GC_VERSIONS, type GcVersion, isPowerOfTwo } from '../config.js';
 import { type TypeName, TYPE_NAMES, isTypeName } from '../types.js';
@@ -25,7 +29,7 @@ export class TraceError extends Error {
 
 export type Value = number | bigint;
 
-/** Operations, with NAMEs resolved to handle indexes. */
+/** Operations, with NAMEs resolved to handle indexes (-1: the literal 0, NULL). */
 export type TraceOp =
   | { op: 'alloc'; h: number; size: number; fin: boolean; line: number }
   | { op: 'free'; h: number; line: number }
@@ -41,239 +45,547 @@ export type TraceOp =
   | { op: 'nbytes' | 'weak'; h: number; line: number }
   | { op: 'heap'; start: number; end: number; line: number };
 
-export interface Trace {
+export interface HeapLine {
+  start: number;
+  end: number;
+  line: number;
+}
+
+export interface TraceHeader {
   config: GcConfig;
-  /** [start, end) of each `heap` line that came before the first operation. */
-  heaps: Array<{ start: number; end: number; line: number }>;
-  ops: TraceOp[];
-  /** Handle names by index; -1 in an op's `h`/`target` means the literal 0 (NULL). */
-  names: string[];
-  /** Header keys the trace set explicitly (board configs use the rest). */
+  /** [start, end) of each `heap` line before the first operation: gc_init, then gc_add. */
+  heaps: HeapLine[];
+  /** `heap` lines among the operations (gc_add at that point), found by a pre-scan. */
+  laterHeaps: HeapLine[];
+  /** Header keys the trace set explicitly (a board config supplies the rest). */
   explicit: Set<string>;
+  /** The name of handle index h. */
+  nameOf(h: number): string;
+}
+
+export interface Trace extends TraceHeader {
+  ops: TraceOp[];
+  /** Handle names by index. */
+  names: string[];
 }
 
 export const ROOT_SLOTS = 32;
 export const STACK_SLOTS = 32;
 
-const HEADER_KEYS = new Set(['gc', 'word', 'block', 'finaliser', 'split', 'weakref', 'gcstack', 'clear', 'heap']);
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const NUM_RE = /^(0[xX][0-9a-fA-F]+|[0-9]+)$/;
+/** A sequential byte source (a file read in chunks); read() returns 0 at the end. */
+export interface TraceSource {
+  read(buf: Uint8Array, offset: number, length: number): number;
+}
+
+/**
+ * Trace text: a string, its bytes, or a factory of sources (called twice: once to find
+ * `heap` lines among the operations, once to read). A factory lets a CLI stream a large
+ * file in chunks instead of holding it whole.
+ */
+export type TraceInput = string | Uint8Array | (() => TraceSource);
+
+function bytesSource(bytes: Uint8Array): () => TraceSource {
+  return () => {
+    let pos = 0;
+    return {
+      read(buf, offset, length) {
+        const n = Math.min(length, bytes.length - pos);
+        buf.set(bytes.subarray(pos, pos + n), offset);
+        pos += n;
+        return n;
+      },
+    };
+  };
+}
+
+const utf8 = new TextDecoder('utf-8');
 
 export interface ParseOptions {
   /** Header defaults (e.g. from a board config); FORMAT.md's defaults otherwise. */
   defaults?: Partial<GcConfig>;
 }
 
-export function parseTrace(text: string, opts: ParseOptions = {}): Trace {
-  const cfg: GcConfig = {
-    version: 'v1.27',
-    wordSize: 4,
-    blockSize: 16,
-    finaliser: true,
-    split: false,
-    splitAuto: false,
-    weakref: false,
-    gcStack: 64,
-    conservativeClear: false,
-    ...opts.defaults,
-  };
-  const explicit = new Set<string>();
-  const heaps: Trace['heaps'] = [];
-  const ops: TraceOp[] = [];
-  const names: string[] = [];
-  const handleIds = new Map<string, number>();
-  let sawOp = false;
+const HEADER_KEYS = new Set(['gc', 'word', 'block', 'finaliser', 'split', 'weakref', 'gcstack', 'clear', 'heap']);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-  let lineNo = 0;
-  let pos = 0;
-  const n = text.length;
-  while (pos < n) {
-    let eol = text.indexOf('\n', pos);
-    if (eol < 0) eol = n;
-    lineNo++;
-    const lineStart = pos;
-    let raw = text.slice(pos, eol);
-    pos = eol + 1;
-    const hash = raw.indexOf('#');
-    if (hash >= 0) raw = raw.slice(0, hash);
-    if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-    const toks = raw.split(/[ \t]+/).filter((t) => t.length > 0);
-    if (toks.length === 0) continue;
+const C_SPACE = 32;
+const C_TAB = 9;
+const C_CR = 13;
+const C_HASH = 35;
+const C_NL = 10;
 
-    // Where each token starts, for error positions.
-    const tokCol = (k: number): number => {
-      let idx = 0;
-      for (let j = 0; j <= k && j < toks.length; j++) {
-        idx = raw.indexOf(toks[j]!, j === 0 ? 0 : idx + toks[j - 1]!.length);
-      }
-      return idx;
-    };
-    const fail = (msg: string, k = 0): never => {
-      const col = tokCol(Math.min(k, toks.length - 1));
-      throw new TraceError(msg, lineNo, col + 1, byteOffset(text, lineStart + col));
-    };
-    const arity = (min: number, max: number, usage: string): void => {
-      if (toks.length - 1 < min) fail(`'${toks[0]}' is missing an argument (usage: ${usage})`, toks.length - 1);
-      if (toks.length - 1 > max) fail(`'${toks[0]}' has too many arguments (usage: ${usage})`, max + 1);
-    };
-    const num = (k: number, what: string, max: bigint): bigint => {
-      const t = toks[k]!;
-      if (!NUM_RE.test(t)) fail(`${what} '${t}' is not a number (decimal or 0x hex)`, k);
-      const v = BigInt(t);
-      if (v > max) fail(`${what} ${t} is out of range (0..${max})`, k);
-      return v;
-    };
-    const small = (k: number, what: string, max: number): number => Number(num(k, what, BigInt(max)));
-    const maxWord = (1n << BigInt(8 * cfg.wordSize)) - 1n;
-    const maxSize = cfg.wordSize === 4 ? maxWord : BigInt(Number.MAX_SAFE_INTEGER);
-    const value = (k: number, what: string): Value => {
-      const v = num(k, what, maxWord);
-      return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-    };
-    const flag = (k: number, what: string): boolean => {
-      const t = toks[k]!;
-      if (t !== '0' && t !== '1') fail(`${what} must be 0 or 1, not '${t}'`, k);
-      return t === '1';
-    };
-    const handle = (k: number): number => {
-      const t = toks[k]!;
-      if (!NAME_RE.test(t)) fail(`'${t}' is not a handle name`, k);
-      let id = handleIds.get(t);
-      if (id === undefined) {
-        id = names.length;
-        names.push(t);
-        handleIds.set(t, id);
-      }
-      return id;
-    };
-    /** NAME or the literal 0 (NULL), as `root K 0` and `setp X I 0` allow. */
-    const handleOrNull = (k: number): number => (toks[k] === '0' ? -1 : handle(k));
-    const addr = (k: number, what: string): number => {
-      const v = num(k, what, BigInt(Number.MAX_SAFE_INTEGER));
-      return Number(v);
-    };
+function isNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
 
-    const key = toks[0]!;
-    if (HEADER_KEYS.has(key) && !(key === 'heap' && sawOp)) {
-      if (sawOp) fail(`header line '${key}' after the first operation`);
-      if (key !== 'heap') explicit.add(key);
-      switch (key) {
-        case 'gc': {
-          arity(1, 1, 'gc v1.9.4|v1.27|v1.28');
-          const v = toks[1]!;
-          if (!(GC_VERSIONS as readonly string[]).includes(v)) fail(`unknown GC version '${v}' (known: ${GC_VERSIONS.join(', ')})`, 1);
-          cfg.version = v as GcVersion;
-          break;
-        }
-        case 'word': {
-          arity(1, 1, 'word 4|8');
-          const w = toks[1];
-          if (w !== '4' && w !== '8') fail(`word must be 4 or 8, not '${w}'`, 1);
-          cfg.wordSize = w === '4' ? 4 : 8;
-          if (!explicit.has('block')) cfg.blockSize = 4 * cfg.wordSize;
-          break;
-        }
-        case 'block': {
-          arity(1, 1, 'block N');
-          const b = small(1, 'block size', 1 << 20);
-          if (!isPowerOfTwo(b) || b < 4) fail(`block size ${b} is not a power of two of at least 4`, 1);
-          cfg.blockSize = b;
-          break;
-        }
-        case 'finaliser':
-          arity(1, 1, 'finaliser 0|1');
-          cfg.finaliser = flag(1, 'finaliser');
-          break;
-        case 'split':
-          arity(1, 1, 'split 0|1');
-          cfg.split = flag(1, 'split');
-          break;
-        case 'weakref':
-          arity(1, 1, 'weakref 0|1');
-          cfg.weakref = flag(1, 'weakref');
-          break;
-        case 'gcstack':
-          arity(1, 1, 'gcstack N');
-          cfg.gcStack = small(1, 'gcstack', 1 << 20);
-          if (cfg.gcStack < 1) fail('gcstack must be at least 1', 1);
-          break;
-        case 'clear':
-          arity(1, 1, 'clear 0|1');
-          cfg.conservativeClear = flag(1, 'clear');
-          break;
-        case 'heap': {
-          arity(2, 2, 'heap START END');
-          const start = addr(1, 'heap start');
-          const end = addr(2, 'heap end');
-          if (end <= start) fail(`heap end ${toks[2]} is not above its start ${toks[1]}`, 2);
-          if (heaps.length > 0 && !cfg.split) fail(`a second 'heap' line is gc_add(), which needs 'split 1'`, 0);
-          heaps.push({ start, end, line: lineNo });
-          break;
-        }
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+export class TraceReader implements TraceHeader {
+  readonly config: GcConfig;
+  readonly heaps: HeapLine[] = [];
+  readonly laterHeaps: HeapLine[] = [];
+  readonly explicit = new Set<string>();
+
+  private readonly open: () => TraceSource;
+  private readonly source: TraceSource;
+  // The read window: buf[0, bufLen) holds file bytes from absolute offset bufStart.
+  private buf = new Uint8Array(1 << 18);
+  private bufLen = 0;
+  private bufStart = 0;
+  private eof = false;
+  // Handle names, interned as bytes in an arena: an open-addressing table of handle ids
+  // keyed by the name's bytes. A trace can name hundreds of thousands of handles; strings
+  // in a Map would cost more memory than the emulated heap.
+  private arena = new Uint8Array(1 << 16);
+  private arenaLen = 0;
+  private slots = new Int32Array(1024).fill(-1);
+  private nameStart = new Int32Array(1024);
+  private nameLen = new Int32Array(1024);
+  private nameHash = new Int32Array(1024);
+  private nNames = 0;
+  private pos = 0;
+  private lineNo = 0;
+  // The current line's tokens: [start, end) indexes into buf.
+  private readonly ts = new Int32Array(16);
+  private readonly te = new Int32Array(16);
+  private nt = 0;
+  private lineStart = 0;
+  private pending: TraceOp | null = null;
+  private bigValue: bigint | null = null;
+
+  constructor(input: TraceInput, opts: ParseOptions = {}, scanOnly = false) {
+    this.open =
+      typeof input === 'string' ? bytesSource(new TextEncoder().encode(input)) : input instanceof Uint8Array ? bytesSource(input) : input;
+    this.source = this.open();
+    this.config = {
+      version: 'v1.27',
+      wordSize: 4,
+      blockSize: 16,
+      finaliser: true,
+      split: false,
+      splitAuto: false,
+      weakref: false,
+      gcStack: 64,
+      conservativeClear: false,
+      ...opts.defaults,
+    };
+    if (scanOnly) return;
+    // Header: every line up to the first operation.
+    while (this.readLine()) {
+      const key = this.tok(0);
+      if (!HEADER_KEYS.has(key)) {
+        this.checkHeader();
+        this.pending = this.parseOp(key);
+        break;
       }
-      continue;
+      this.parseHeaderLine(key);
     }
+    if (this.pending === null) this.checkHeader();
+    this.prescanLaterHeaps();
+  }
 
-    if (!sawOp) {
-      sawOp = true;
-      checkHeader(cfg, heaps, fail);
+  /** The next operation, or null at the end of the trace. */
+  next(): TraceOp | null {
+    if (this.pending) {
+      const p = this.pending;
+      this.pending = null;
+      return p;
     }
-    const line = lineNo;
+    while (this.readLine()) {
+      const key = this.tok(0);
+      if (HEADER_KEYS.has(key) && key !== 'heap') this.fail(`header line '${key}' after the first operation`, 0);
+      return this.parseOp(key);
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ lines and tokens
+
+  /** Index of the next \n at or after `from` in the window, refilling as needed; -1 at EOF. */
+  private findEol(from: number): number {
+    for (;;) {
+      const i = this.buf.subarray(0, this.bufLen).indexOf(C_NL, from);
+      if (i >= 0 || this.eof) return i;
+      // Keep the unread part, then read more after it.
+      const keep = this.bufLen - this.pos;
+      from -= this.pos;
+      if (this.pos > 0) {
+        this.buf.copyWithin(0, this.pos, this.bufLen);
+        this.bufStart += this.pos;
+        this.pos = 0;
+        this.bufLen = keep;
+      }
+      if (this.bufLen === this.buf.length) {
+        const bigger = new Uint8Array(this.buf.length * 2);
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+      const n = this.source.read(this.buf, this.bufLen, this.buf.length - this.bufLen);
+      if (n === 0) this.eof = true;
+      this.bufLen += n;
+    }
+  }
+
+  /** Advances to the next non-empty line (comment stripped) and tokenizes it. */
+  private readLine(): boolean {
+    for (;;) {
+      if (this.pos >= this.bufLen && this.eof) return false;
+      let eol = this.findEol(this.pos);
+      if (eol < 0) eol = this.bufLen;
+      if (this.pos >= eol && eol === this.bufLen && this.eof) return false;
+      const buf = this.buf;
+      const start = this.pos;
+      this.pos = eol + 1;
+      this.lineNo++;
+      this.lineStart = start;
+      let nt = 0;
+      let i = start;
+      while (i < eol) {
+        let c = buf[i]!;
+        if (c === C_SPACE || c === C_TAB || c === C_CR) {
+          i++;
+          continue;
+        }
+        if (c === C_HASH) break;
+        const s = i;
+        while (i < eol) {
+          c = buf[i]!;
+          if (c === C_SPACE || c === C_TAB || c === C_CR || c === C_HASH) break;
+          i++;
+        }
+        if (nt < 16) {
+          this.ts[nt] = s;
+          this.te[nt] = i;
+        }
+        nt++;
+      }
+      if (nt > 0) {
+        this.nt = nt;
+        return true;
+      }
+    }
+  }
+
+  private tok(k: number): string {
+    return utf8.decode(this.buf.subarray(this.ts[k]!, this.te[k]!));
+  }
+
+  private tokIs(k: number, s: string): boolean {
+    const a = this.ts[k]!;
+    if (this.te[k]! - a !== s.length) return false;
+    for (let i = 0; i < s.length; i++) if (this.buf[a + i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private fail(msg: string, k: number): never {
+    const kk = Math.min(k, Math.min(this.nt, 16) - 1);
+    const at = kk >= 0 ? this.ts[kk]! : this.lineStart;
+    // Column in characters, offset in bytes from the start of the file.
+    const col = utf8.decode(this.buf.subarray(this.lineStart, at)).length + 1;
+    throw new TraceError(msg, this.lineNo, col, this.bufStart + at);
+  }
+
+  private arity(min: number, max: number, usage: string): void {
+    const args = this.nt - 1;
+    if (args < min) this.fail(`'${this.tok(0)}' is missing an argument (usage: ${usage})`, this.nt - 1);
+    if (args > max) this.fail(`'${this.tok(0)}' has too many arguments (usage: ${usage})`, max + 1);
+  }
+
+  /**
+   * Token k as a number (decimal or 0x hex) no larger than max. Values above 2^53 come
+   * back as -1 with the exact value in this.bigValue.
+   */
+  private num(k: number, what: string, max: number | bigint): number {
+    const buf = this.buf;
+    const s = this.ts[k]!;
+    const e = this.te[k]!;
+    let v = 0;
+    let ok = e > s;
+    let big = false;
+    if (e - s > 2 && buf[s] === 48 && (buf[s + 1]! | 32) === 120) {
+      for (let i = s + 2; i < e && ok; i++) {
+        const d = hexDigit(buf[i]!);
+        if (d < 0) ok = false;
+        else v = v * 16 + d;
+      }
+    } else {
+      for (let i = s; i < e && ok; i++) {
+        const c = buf[i]!;
+        if (c < 48 || c > 57) ok = false;
+        else v = v * 10 + (c - 48);
+      }
+    }
+    if (!ok) this.fail(`${what} '${this.tok(k)}' is not a number (decimal or 0x hex)`, k);
+    if (v > MAX_SAFE) big = true;
+    if (big) {
+      const b = BigInt(this.tok(k));
+      if (b > BigInt(max)) this.fail(`${what} ${this.tok(k)} is out of range (0..${max})`, k);
+      this.bigValue = b;
+      return -1;
+    }
+    if (v > max) this.fail(`${what} ${this.tok(k)} is out of range (0..${max})`, k);
+    return v;
+  }
+
+  private flag(k: number, what: string): boolean {
+    if (this.tokIs(k, '1')) return true;
+    if (this.tokIs(k, '0')) return false;
+    return this.fail(`${what} must be 0 or 1, not '${this.tok(k)}'`, k);
+  }
+
+  /** Number of distinct handle names seen so far. */
+  get handleCount(): number {
+    return this.nNames;
+  }
+
+  nameOf(h: number): string {
+    return utf8.decode(this.arena.subarray(this.nameStart[h]!, this.nameStart[h]! + this.nameLen[h]!));
+  }
+
+  private handle(k: number): number {
+    const buf = this.buf;
+    const s = this.ts[k]!;
+    const len = this.te[k]! - s;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < len; i++) hash = Math.imul(hash ^ buf[s + i]!, 0x01000193);
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    const arena = this.arena;
+    for (;;) {
+      const id = this.slots[slot]!;
+      if (id < 0) break;
+      if (this.nameLen[id] === len && this.nameHash[id] === hash) {
+        const at = this.nameStart[id]!;
+        let i = 0;
+        while (i < len && arena[at + i] === buf[s + i]) i++;
+        if (i === len) return id;
+      }
+      slot = (slot + 1) & mask;
+    }
+    let okName = isNameStart(buf[s]!);
+    for (let i = 1; okName && i < len; i++) okName = isNameChar(buf[s + i]!);
+    if (!okName) this.fail(`'${this.tok(k)}' is not a handle name`, k);
+    const id = this.nNames++;
+    if (id >= this.nameStart.length) {
+      this.nameStart = grow(this.nameStart);
+      this.nameLen = grow(this.nameLen);
+      this.nameHash = grow(this.nameHash);
+    }
+    while (this.arenaLen + len > this.arena.length) {
+      const bigger = new Uint8Array(this.arena.length * 2);
+      bigger.set(this.arena);
+      this.arena = bigger;
+    }
+    this.arena.set(buf.subarray(s, s + len), this.arenaLen);
+    this.nameStart[id] = this.arenaLen;
+    this.nameLen[id] = len;
+    this.nameHash[id] = hash;
+    this.arenaLen += len;
+    this.slots[slot] = id;
+    if (this.nNames * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const cap = this.slots.length * 2;
+    this.slots = new Int32Array(cap).fill(-1);
+    const mask = cap - 1;
+    for (let id = 0; id < this.nNames; id++) {
+      let slot = this.nameHash[id]! & mask;
+      while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
+      this.slots[slot] = id;
+    }
+  }
+
+  /** NAME or the literal 0 (NULL), as `root K 0` and `setp X I 0` allow. */
+  private handleOrNull(k: number): number {
+    return this.tokIs(k, '0') ? -1 : this.handle(k);
+  }
+
+  private get maxWord(): bigint {
+    return (1n << BigInt(8 * this.config.wordSize)) - 1n;
+  }
+
+  /** size_t range; on 64-bit, sizes past 2^53 are beyond what the emulator models. */
+  private get maxSize(): number {
+    return this.config.wordSize === 4 ? 0xffffffff : MAX_SAFE;
+  }
+
+  private value(k: number, what: string): Value {
+    const v = this.num(k, what, this.maxWord);
+    return v < 0 ? this.bigValue! : v;
+  }
+
+  private address(k: number, what: string): number {
+    return this.num(k, what, MAX_SAFE);
+  }
+
+  // ------------------------------------------------------------------ header
+
+  private parseHeaderLine(key: string): void {
+    const cfg = this.config;
+    if (key !== 'heap') this.explicit.add(key);
+    switch (key) {
+      case 'gc': {
+        this.arity(1, 1, 'gc v1.9.4|v1.27|v1.28');
+        const v = this.tok(1);
+        if (!(GC_VERSIONS as readonly string[]).includes(v)) this.fail(`unknown GC version '${v}' (known: ${GC_VERSIONS.join(', ')})`, 1);
+        cfg.version = v as GcVersion;
+        break;
+      }
+      case 'word':
+        this.arity(1, 1, 'word 4|8');
+        if (this.tokIs(1, '4')) cfg.wordSize = 4;
+        else if (this.tokIs(1, '8')) cfg.wordSize = 8;
+        else this.fail(`word must be 4 or 8, not '${this.tok(1)}'`, 1);
+        if (!this.explicit.has('block')) cfg.blockSize = 4 * cfg.wordSize;
+        break;
+      case 'block': {
+        this.arity(1, 1, 'block N');
+        const b = this.num(1, 'block size', 1 << 20);
+        if (!isPowerOfTwo(b) || b < 4) this.fail(`block size ${b} is not a power of two of at least 4`, 1);
+        cfg.blockSize = b;
+        break;
+      }
+      case 'finaliser':
+        this.arity(1, 1, 'finaliser 0|1');
+        cfg.finaliser = this.flag(1, 'finaliser');
+        break;
+      case 'split':
+        this.arity(1, 1, 'split 0|1');
+        cfg.split = this.flag(1, 'split');
+        break;
+      case 'weakref':
+        this.arity(1, 1, 'weakref 0|1');
+        cfg.weakref = this.flag(1, 'weakref');
+        break;
+      case 'gcstack':
+        this.arity(1, 1, 'gcstack N');
+        cfg.gcStack = this.num(1, 'gcstack', 1 << 20);
+        if (cfg.gcStack < 1) this.fail('gcstack must be at least 1', 1);
+        break;
+      case 'clear':
+        this.arity(1, 1, 'clear 0|1');
+        cfg.conservativeClear = this.flag(1, 'clear');
+        break;
+      case 'heap': {
+        const h = this.heapLine();
+        if (this.heaps.length > 0 && !cfg.split) this.fail(`a second 'heap' line is gc_add(), which needs 'split 1'`, 0);
+        this.heaps.push(h);
+        break;
+      }
+    }
+  }
+
+  private heapLine(): HeapLine {
+    this.arity(2, 2, 'heap START END');
+    const start = this.address(1, 'heap start');
+    const end = this.address(2, 'heap end');
+    if (end <= start) this.fail(`heap end ${this.tok(2)} is not above its start ${this.tok(1)}`, 2);
+    return { start, end, line: this.lineNo };
+  }
+
+  private checkHeader(): void {
+    const cfg = this.config;
+    const fail = (msg: string): never => {
+      throw new TraceError(msg, Math.max(this.lineNo, 1), 0, -1);
+    };
+    if (this.heaps.length === 0) fail(`no 'heap START END' line before the first operation`);
+    if (cfg.version === 'v1.9.4' && cfg.split) fail('split heaps need v1.20 or later; v1.9.4 has none');
+    if (cfg.weakref && cfg.version !== 'v1.28') fail(`'weakref 1' needs 'gc v1.28' (the WTB first appears in v1.28)`);
+    if (cfg.weakref && !cfg.finaliser) fail(`'weakref 1' needs 'finaliser 1'`);
+    if (cfg.blockSize < cfg.wordSize) fail(`block size ${cfg.blockSize} is smaller than a word (${cfg.wordSize})`);
+  }
+
+  /**
+   * `heap` lines among the operations are gc_add() calls at that point; the memory map
+   * must hold them from the start, so find them now (a malformed one is reported when
+   * the reader reaches it).
+   */
+  private prescanLaterHeaps(): void {
+    // A second reader over a fresh source, reading only `heap` lines.
+    const scan = new TraceReader(this.open, { defaults: { ...this.config, split: true } }, true);
+    const bodyLine = this.lineNo;
+    while (scan.readLine()) {
+      if (scan.lineNo <= bodyLine || !scan.tokIs(0, 'heap') || scan.nt !== 3) continue;
+      const start = scan.quietNumber(1);
+      const end = scan.quietNumber(2);
+      if (start >= 0 && end > start) this.laterHeaps.push({ start, end, line: scan.lineNo });
+    }
+  }
+
+  /** A token as a safe integer, or -1 (no errors: the real parse reports them). */
+  private quietNumber(k: number): number {
+    try {
+      return this.num(k, '', MAX_SAFE);
+    } catch {
+      return -1;
+    }
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  private parseOp(key: string): TraceOp {
+    const line = this.lineNo;
     switch (key) {
       case 'alloc': {
-        arity(2, 3, 'alloc NAME SIZE [fin]');
-        const h = handle(1);
-        const size = Number(num(2, 'size', maxSize));
-        if (toks.length === 4 && toks[3] !== 'fin') fail(`expected 'fin' or nothing after the size, not '${toks[3]}'`, 3);
-        ops.push({ op: 'alloc', h, size, fin: toks.length === 4, line });
-        break;
+        this.arity(2, 3, 'alloc NAME SIZE [fin]');
+        const h = this.handle(1);
+        const size = this.num(2, 'size', this.maxSize);
+        if (this.nt === 4 && !this.tokIs(3, 'fin')) this.fail(`expected 'fin' or nothing after the size, not '${this.tok(3)}'`, 3);
+        return { op: 'alloc', h, size, fin: this.nt === 4, line };
       }
       case 'free':
-        arity(1, 1, 'free NAME');
-        ops.push({ op: 'free', h: handle(1), line });
-        break;
+        this.arity(1, 1, 'free NAME');
+        return { op: 'free', h: this.handle(1), line };
       case 'realloc': {
-        arity(2, 3, 'realloc NAME SIZE [nomove]');
-        const h = handle(1);
-        const size = Number(num(2, 'size', maxSize));
-        if (toks.length === 4 && toks[3] !== 'nomove') fail(`expected 'nomove' or nothing after the size, not '${toks[3]}'`, 3);
-        ops.push({ op: 'realloc', h, size, move: toks.length !== 4, line });
-        break;
+        this.arity(2, 3, 'realloc NAME SIZE [nomove]');
+        const h = this.handle(1);
+        const size = this.num(2, 'size', this.maxSize);
+        if (this.nt === 4 && !this.tokIs(3, 'nomove')) this.fail(`expected 'nomove' or nothing after the size, not '${this.tok(3)}'`, 3);
+        return { op: 'realloc', h, size, move: this.nt !== 4, line };
       }
       case 'setp': {
-        arity(3, 4, 'setp NAME I TARGET [OFF]');
-        const h = handle(1);
-        const index = small(2, 'word index', 0xffffffff);
-        const target = handleOrNull(3);
-        const off = toks.length === 5 ? small(4, 'offset', 0xffffffff) : 0;
-        ops.push({ op: 'setp', h, index, target, off, line });
-        break;
+        this.arity(3, 4, 'setp NAME I TARGET [OFF]');
+        const h = this.handle(1);
+        const index = this.num(2, 'word index', 0xffffffff);
+        const target = this.handleOrNull(3);
+        const off = this.nt === 5 ? this.num(4, 'offset', 0xffffffff) : 0;
+        return { op: 'setp', h, index, target, off, line };
       }
-      case 'setw':
-        arity(3, 3, 'setw NAME I VALUE');
-        ops.push({ op: 'setw', h: handle(1), index: small(2, 'word index', 0xffffffff), value: value(3, 'value'), line });
-        break;
+      case 'setw': {
+        this.arity(3, 3, 'setw NAME I VALUE');
+        const h = this.handle(1);
+        const index = this.num(2, 'word index', 0xffffffff);
+        return { op: 'setw', h, index, value: this.value(3, 'value'), line };
+      }
       case 'type': {
-        arity(2, 2, 'type NAME T');
-        const h = handle(1);
-        const t = toks[2]!;
-        if (!isTypeName(t)) fail(`unknown type '${t}' (known: ${TYPE_NAMES.join(' ')})`, 2);
-        ops.push({ op: 'type', h, type: t as TypeName, line });
-        break;
+        this.arity(2, 2, 'type NAME T');
+        const h = this.handle(1);
+        const t = this.tok(2);
+        if (!isTypeName(t)) this.fail(`unknown type '${t}' (known: ${TYPE_NAMES.join(' ')})`, 2);
+        return { op: 'type', h, type: t as TypeName, line };
       }
       case 'root':
       case 'stack': {
-        arity(2, 2, `${key} K NAME|0`);
-        const slot = small(1, `${key} slot`, (key === 'root' ? ROOT_SLOTS : STACK_SLOTS) - 1);
-        ops.push({ op: key, slot, h: handleOrNull(2), line });
-        break;
+        this.arity(2, 2, `${key} K NAME|0`);
+        const slot = this.num(1, `${key} slot`, (key === 'root' ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        return { op: key, slot, h: this.handleOrNull(2), line };
       }
       case 'rootw':
       case 'stackw': {
-        arity(2, 2, `${key} K VALUE`);
-        const slot = small(1, `${key} slot`, (key === 'rootw' ? ROOT_SLOTS : STACK_SLOTS) - 1);
-        ops.push({ op: key, slot, value: value(2, 'value'), line });
-        break;
+        this.arity(2, 2, `${key} K VALUE`);
+        const slot = this.num(1, `${key} slot`, (key === 'rootw' ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        return { op: key, slot, value: this.value(2, 'value'), line };
       }
       case 'collect':
       case 'lock':
@@ -281,69 +593,53 @@ export function parseTrace(text: string, opts: ParseOptions = {}): Trace {
       case 'info':
       case 'dump':
       case 'stats':
-        arity(0, 0, key);
-        ops.push({ op: key, line });
-        break;
+        this.arity(0, 0, key);
+        return { op: key, line };
       case 'threshold': {
-        arity(1, 1, 'threshold N|off');
-        const blocks = toks[1] === 'off' ? null : Number(num(1, 'threshold', maxSize));
-        ops.push({ op: 'threshold', blocks, line });
-        break;
+        this.arity(1, 1, 'threshold N|off');
+        const blocks = this.tokIs(1, 'off') ? null : this.num(1, 'threshold', this.maxSize);
+        return { op: 'threshold', blocks, line };
       }
       case 'auto':
-        arity(1, 1, 'auto 0|1');
-        ops.push({ op: 'auto', on: flag(1, 'auto'), line });
-        break;
+        this.arity(1, 1, 'auto 0|1');
+        return { op: 'auto', on: this.flag(1, 'auto'), line };
       case 'nbytes':
-        arity(1, 1, 'nbytes NAME');
-        ops.push({ op: 'nbytes', h: handle(1), line });
-        break;
+        this.arity(1, 1, 'nbytes NAME');
+        return { op: 'nbytes', h: this.handle(1), line };
       case 'weak':
-        arity(1, 1, 'weak NAME');
-        if (!cfg.weakref) fail(`'weak' needs 'weakref 1' in the header`);
-        ops.push({ op: 'weak', h: handle(1), line });
-        break;
+        this.arity(1, 1, 'weak NAME');
+        if (!this.config.weakref) this.fail(`'weak' needs 'weakref 1' in the header`, 0);
+        return { op: 'weak', h: this.handle(1), line };
       case 'heap': {
-        // A `heap` line after operations: gc_add() at that point.
-        arity(2, 2, 'heap START END');
-        if (!cfg.split) fail(`a later 'heap' line is gc_add(), which needs 'split 1'`);
-        const start = addr(1, 'heap start');
-        const end = addr(2, 'heap end');
-        if (end <= start) fail(`heap end ${toks[2]} is not above its start ${toks[1]}`, 2);
-        ops.push({ op: 'heap', start, end, line });
-        break;
+        if (!this.config.split) this.fail(`a later 'heap' line is gc_add(), which needs 'split 1'`, 0);
+        const h = this.heapLine();
+        return { op: 'heap', ...h };
       }
       default:
-        fail(`unknown operation '${key}'`);
+        return this.fail(`unknown operation '${key}'`, 0);
     }
   }
-  if (!sawOp) {
-    checkHeader(cfg, heaps, (msg: string) => {
-      throw new TraceError(msg, Math.max(lineNo, 1), 1, byteOffset(text, text.length));
-    });
-  }
-  return { config: cfg, heaps, ops, names, explicit };
 }
 
-function checkHeader(cfg: GcConfig, heaps: Trace['heaps'], fail: (msg: string) => never): void {
-  if (heaps.length === 0) fail(`no 'heap START END' line before the first operation`);
-  if (cfg.version === 'v1.9.4' && cfg.split) fail('split heaps need v1.20 or later; v1.9.4 has none');
-  if (cfg.weakref && cfg.version !== 'v1.28') fail(`'weakref 1' needs 'gc v1.28' (the WTB first appears in v1.28)`);
-  if (cfg.weakref && !cfg.finaliser) fail(`'weakref 1' needs 'finaliser 1'`);
-  if (cfg.blockSize < cfg.wordSize) fail(`block size ${cfg.blockSize} is smaller than a word (${cfg.wordSize})`);
+/** Parses a whole trace (header and every operation) up front. */
+export function parseTrace(text: string, opts: ParseOptions = {}): Trace {
+  const r = new TraceReader(text, opts);
+  const ops: TraceOp[] = [];
+  for (let o = r.next(); o; o = r.next()) ops.push(o);
+  const names = Array.from({ length: r.handleCount }, (_, h) => r.nameOf(h));
+  return {
+    config: r.config,
+    heaps: r.heaps,
+    laterHeaps: r.laterHeaps,
+    explicit: r.explicit,
+    names,
+    nameOf: (h) => names[h]!,
+    ops,
+  };
 }
 
-/** UTF-8 byte offset of a string index (traces are ASCII, but be exact anyway). */
-function byteOffset(text: string, index: number): number {
-  let bytes = 0;
-  for (let i = 0; i < index && i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }

@@ -6,7 +6,7 @@ import { Machine } from '../machine.js';
 import type { RegionSpec } from '../memory.js';
 import { dumpAllocTable } from '../dump.js';
 import { TypeTable } from '../types.js';
-import { ROOT_SLOTS, STACK_SLOTS, type Trace, TraceError } from './parse.js';
+import { ROOT_SLOTS, STACK_SLOTS, type Trace, type TraceHeader, type TraceOp, TraceError, TraceReader } from './parse.js';
 
 export interface TraceRunResult {
   /** The output text, `\n`-terminated lines. */
@@ -20,6 +20,8 @@ export interface TraceRunOptions {
   machine?: Machine;
   /** Called with each chunk of output as it is produced. */
   write?: (chunk: string) => void;
+  /** Keep the output in the result (default true; a streaming CLI turns it off). */
+  retain?: boolean;
   /** Called after each collection (explicit or automatic). */
   onCollect?: (rec: CollectionRecord, line: number) => void;
   /** Called after each operation, with its index (for progress). */
@@ -42,12 +44,10 @@ function alignUp(x: number, a: number): number {
  * memory), then flash for the type objects and RAM for the root and stack slots above
  * every heap.
  */
-export function traceMachine(trace: Trace): Machine {
+export function traceMachine(trace: TraceHeader): Machine {
   const ws = trace.config.wordSize;
-  const ranges = [
-    ...trace.heaps.map((h) => [h.start, h.end] as const),
-    ...trace.ops.flatMap((o) => (o.op === 'heap' ? [[o.start, o.end] as const] : [])),
-  ]
+  const ranges = [...trace.heaps, ...trace.laterHeaps]
+    .map((h) => [h.start, h.end] as const)
     .map(([s, e]) => [Math.max(0, alignDown(s, 64) - PAD), alignUp(e, 64) + PAD] as [number, number])
     .sort((a, b) => a[0] - b[0]);
   const merged: Array<[number, number]> = [];
@@ -76,19 +76,17 @@ function hx(n: number): string {
 }
 
 /** Runs every operation; a fault in the trace (or a v1.9.4 crash) throws TraceError. */
-export function runTrace(trace: Trace, opts: TraceRunOptions = {}): TraceRunResult {
+export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {}): TraceRunResult {
   const m = opts.machine ?? traceMachine(trace);
   const { heap, mem, types } = m;
   const ws = trace.config.wordSize;
   const out: string[] = [];
-  const emit = opts.write
-    ? (s: string) => {
-        out.push(s);
-        opts.write!(s);
-      }
-    : (s: string) => {
-        out.push(s);
-      };
+  const retain = opts.retain ?? true;
+  const write = opts.write;
+  const emit = (s: string): void => {
+    if (retain) out.push(s);
+    if (write) write(s);
+  };
   const warnings: TraceRunResult['warnings'] = [];
   let line = 0;
   heap.onWarning = (w) => warnings.push({ ...w, line });
@@ -129,51 +127,64 @@ export function runTrace(trace: Trace, opts: TraceRunOptions = {}): TraceRunResu
     mem.writeWord(a, value);
   };
 
-  const handles = new Array<number>(trace.names.length).fill(0);
-  const val = (h: number): number => (h < 0 ? 0 : handles[h]!);
-  const name = (h: number): string => trace.names[h]!;
+  // Handle values by index; names are discovered as the reader goes, so this grows.
+  const handles: number[] = [];
+  const val = (h: number): number => (h < 0 ? 0 : (handles[h] ?? 0));
+  const setHandle = (h: number, v: number): void => {
+    while (handles.length <= h) handles.push(0);
+    handles[h] = v;
+  };
+  const name = (h: number): string => trace.nameOf(h);
   const ptrText = (p: number): string => (p === 0 ? 'NULL' : hx(p));
   const list = (xs: number[]): string => (xs.length === 0 ? '-' : xs.map(hx).join(','));
 
-  const ops = trace.ops;
-  for (let i = 0; i < ops.length; i++) {
-    const o = ops[i]!;
+  const ops = trace instanceof TraceReader ? null : trace.ops;
+  const reader = trace instanceof TraceReader ? trace : null;
+  for (let i = 0; ; i++) {
+    let o: TraceOp | null | undefined;
+    try {
+      o = ops ? ops[i] : reader!.next();
+    } catch (e) {
+      if (e instanceof TraceError) e.partialOutput = out.join('');
+      throw e;
+    }
+    if (!o) break;
     line = o.line;
     try {
       switch (o.op) {
         case 'alloc': {
           const p = heap.alloc(o.size, o.fin);
-          handles[o.h] = p;
+          setHandle(o.h, p);
           emit(`alloc ${name(o.h)} = ${ptrText(p)}\n`);
           break;
         }
         case 'free': {
-          const p = handles[o.h]!;
+          const p = val(o.h);
           if (p !== 0 && !heap.isHead(p)) emit(`free ${name(o.h)} = invalid\n`);
           else heap.free(p);
           break;
         }
         case 'realloc': {
-          const p = handles[o.h]!;
+          const p = val(o.h);
           if (p !== 0 && !heap.isHead(p)) {
             emit(`realloc ${name(o.h)} = invalid\n`);
             break;
           }
           const r = heap.realloc(p, o.size, o.move);
-          if (r !== 0 || o.size === 0) handles[o.h] = r;
+          if (r !== 0 || o.size === 0) setHandle(o.h, r);
           emit(`realloc ${name(o.h)} = ${ptrText(r)}\n`);
           break;
         }
         case 'setp': {
           const t = val(o.target);
-          store(handles[o.h]!, o.index, t === 0 ? 0 : t + o.off);
+          store(val(o.h), o.index, t === 0 ? 0 : t + o.off);
           break;
         }
         case 'setw':
-          store(handles[o.h]!, o.index, o.value);
+          store(val(o.h), o.index, o.value);
           break;
         case 'type':
-          store(handles[o.h]!, 0, types.address(o.type));
+          store(val(o.h), 0, types.address(o.type));
           break;
         case 'root':
           mem.writeWord(m.rootSlot(o.slot), val(o.h));
@@ -217,13 +228,13 @@ export function runTrace(trace: Trace, opts: TraceRunOptions = {}): TraceRunResu
           emit(dumpAllocTable(heap, types));
           break;
         case 'nbytes':
-          emit(`nbytes ${name(o.h)} = ${heap.nbytes(handles[o.h]!)}\n`);
+          emit(`nbytes ${name(o.h)} = ${heap.nbytes(val(o.h))}\n`);
           break;
         case 'stats':
           emit(`stats collections=${heap.counters.collections}\n`);
           break;
         case 'weak': {
-          const p = handles[o.h]!;
+          const p = val(o.h);
           if (p === 0 || !heap.isHead(p)) emit(`weak ${name(o.h)} = invalid\n`);
           else heap.weakrefMark(p);
           break;

@@ -1,9 +1,9 @@
 // mcu-gc trace FILE: run one gctrace and print exactly what py/gc.c prints for it.
 
 import type { CommandModule } from 'yargs';
-import { parseTrace, runTrace } from '../../emulator/index.js';
+import { TraceReader, runTrace } from '../../emulator/index.js';
 import { UserError } from '../cli/errors.js';
-import { readText } from '../io/files.js';
+import { fileTraceSource } from '../io/trace-source.js';
 import { traceErrorMessage } from '../trace/errors.js';
 
 interface Args {
@@ -20,7 +20,6 @@ const command: CommandModule<object, Args> = {
       .option('warnings', { type: 'boolean', default: true, describe: 'report v1.9.4 bugs that bite (to stderr)' })
       .example('$0 trace test/conformance/vectors/basic-1000.trace', ''),
   handler: (args) => {
-    const text = readText(args.file);
     let chunks: string[] = [];
     let size = 0;
     const flush = (): void => {
@@ -29,8 +28,9 @@ const command: CommandModule<object, Args> = {
       size = 0;
     };
     try {
-      const trace = parseTrace(text);
+      const trace = new TraceReader(fileTraceSource(args.file));
       const res = runTrace(trace, {
+        retain: false,
         write: (s) => {
           chunks.push(s);
           size += s.length;
