@@ -65,9 +65,11 @@ export class WasmBoard {
   private mp!: MicroPython;
   private mod!: EmModule;
   private buf = '';
-  private snapshots: Array<{ at: number; areas: ImageArea[]; pools: number[]; roots: { start: number; bytes: Uint8Array } }> = [];
+  private snapshots: Array<{ at: number; areas: ImageArea[]; pools: number[]; roots: { start: number; bytes: Uint8Array }; exactRoots: boolean }> = [];
   private pendingSnapshot = false;
   private areaStruct = -1;
+  /** &MP_STATE_THREAD(dict_locals): where gc_collect_start's root scan begins. */
+  private rootStart = -1;
   /** Type object addresses learnt from id(type). */
   readonly types = new Map<number, string>();
 
@@ -152,13 +154,41 @@ export class WasmBoard {
       pools.push(this.word(s + 16));
       areas.push({ start, end, bytes: this.bytes(start, end - start) });
     }
-    const rootsStart = 0x400;
+    const exact = this.rootStart > 0 && this.rootStart < this.areaStruct;
+    const rootsStart = exact ? this.rootStart : 0x400;
+    const rootsEnd = exact ? this.rootEnd(rootsStart, pools, areas) : this.areaStruct;
     this.snapshots.push({
       at: this.buf.length,
       areas,
       pools,
-      roots: { start: rootsStart, bytes: this.bytes(rootsStart, this.areaStruct - rootsStart) },
+      roots: { start: rootsStart, bytes: this.bytes(rootsStart, rootsEnd - rootsStart) },
+      exactRoots: exact && rootsEnd !== this.areaStruct,
     });
+  }
+
+  /**
+   * The root section ends at &MP_STATE_VM(qstr_last_chunk) (gc_collect_start scans up to,
+   * not including, it). qstr_last_chunk is recognised as a pointer to a heap head followed by
+   * qstr_last_alloc and qstr_last_used (used <= alloc <= the chunk's size). Falls back to the
+   * area descriptor (a superset) when no such triple is found.
+   */
+  private rootEnd(from: number, pools: number[], areas: ImageArea[]): number {
+    for (let a = from + 8; a + 12 <= this.areaStruct; a += WORD) {
+      const w = this.word(a);
+      const alloc = this.word(a + 4);
+      const used = this.word(a + 8);
+      if (w % BLOCK !== 0 || alloc < 16 || used > alloc || used === 0) continue;
+      const i = areas.findIndex((x, k) => w >= pools[k]! && w < x.end);
+      if (i < 0) continue;
+      const ar = areas[i]!;
+      const block = (w - pools[i]!) / BLOCK;
+      const kindAt = (b: number): number => (ar.bytes[b >> 2]! >> ((b & 3) << 1)) & 3;
+      if (kindAt(block) !== 1) continue;
+      let n = 1;
+      while (kindAt(block + n) === 2) n++;
+      if (n * BLOCK >= alloc) return a;
+    }
+    return this.areaStruct;
   }
 
   private probeTypes(): void {
@@ -168,9 +198,23 @@ export class WasmBoard {
         'def _mcugc_f(): pass',
         "print('MCUGC-TYPES', id(tuple), id(list), id(dict), id(str), id(bytes), id(bytearray), id(array.array), id(float), id(type(_mcugc_f)), id(type(sys)))",
         'del _mcugc_f',
+        "print('MCUGC-GLOBALS', id(globals()))",
       ].join('\n'),
     ).output;
     const m = /MCUGC-TYPES ([0-9 -]+)/.exec(out);
+    // At the top level dict_locals and dict_globals (the first two root words) both point
+    // at __main__'s globals, a dict inside mp_state_ctx: two adjacent words equal to
+    // id(globals()) mark the start of the root section.
+    const g = /MCUGC-GLOBALS (\d+)/.exec(out);
+    if (g) {
+      const ga = Number(g[1]) >>> 0;
+      for (let a = 0x400; a + 8 <= ga; a += WORD) {
+        if (this.word(a) === ga && this.word(a + 4) === ga) {
+          this.rootStart = a;
+          break;
+        }
+      }
+    }
     if (!m) throw new Error(`type probe printed nothing usable: ${out.slice(0, 200)}`);
     const names = ['tuple', 'list', 'dict', 'str', 'bytes', 'bytearray', 'array', 'float', 'fun_bc', 'module'];
     m[1]!
@@ -230,7 +274,12 @@ export class WasmBoard {
         splitAuto: true,
         weakref: false,
         areas: snap.areas,
-        roots: [{ ...snap.roots, name: 'wasm static data (superset of the root section)' }],
+        roots: [
+          {
+            ...snap.roots,
+            name: snap.exactRoots ? 'root section' : 'wasm static data (superset of the root section)',
+          },
+        ],
         stack: [],
         types: new Map(this.types),
       };
