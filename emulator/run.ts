@@ -1,0 +1,175 @@
+// Runs a workload on a booted board and reports what happened: the final mem_info(1) text,
+// the heap counters, every collection (with the work it did, for pause estimates), peak use,
+// the largest free run, and the emulated work done.
+// Pure module: no Node APIs.
+
+import type { BoardMachine } from './board.js';
+import type { GcConfig } from './config.js';
+import type { CollectionRecord, CollectReason, GcInfo, HeapCounters, HeapWarning } from './heap.js';
+import type { AreaLayout } from './layout.js';
+import { memInfoText } from './mem-info.js';
+import { bootState, BOOT_ROOTS } from './workloads/boot.js';
+import { BUILTIN_WORKLOADS, findWorkload } from './workloads/builtin.js';
+import { Mutator } from './workloads/mutator.js';
+import { Rng } from './workloads/rng.js';
+import type { Workload, WorkloadContext } from './workloads/types.js';
+
+export interface RunOptions {
+  /** PRNG seed (default 1). */
+  seed?: number;
+  /** Iteration multiplier (default 1). */
+  scale?: number;
+  /** Capture mem_info(1) every N operations (0/undefined: only at the end). */
+  dumpEvery?: number;
+  /** Progress: called every `progressEvery` operations with (done, estimatedTotal). */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery?: number;
+}
+
+export interface WorkSummary {
+  /** Workload operations (allocations, reallocs, stores, root changes, frees). */
+  ops: number;
+  /** Bytes the workload asked for (alloc + realloc growth). */
+  bytesRequested: number;
+  /** Words examined by all collections' mark phases (roots and heap). */
+  markedWords: number;
+  /** Blocks visited by all sweeps (and mark-stack-overflow rescans). */
+  sweptBlocks: number;
+}
+
+export interface RunReport {
+  board: string;
+  boardName: string;
+  micropython: string;
+  workload: string;
+  seed: number;
+  scale: number;
+  config: GcConfig;
+  /** gc.threshold() at boot in bytes (null: off). */
+  thresholdBytes: number | null;
+  /** Heap areas at boot and at the end (split-heap-auto adds and frees areas). */
+  areasAtBoot: AreaLayout[];
+  areasAtEnd: AreaLayout[];
+  /** What micropython.mem_info(1) prints at the end of the run. */
+  memInfo: string;
+  /** mem_info(1) captured every --dump-every operations. */
+  dumps: Array<{ ops: number; text: string }>;
+  info: GcInfo;
+  counters: HeapCounters;
+  /** Python-level MemoryErrors the program saw (and caught). */
+  memoryErrors: number;
+  collections: CollectionRecord[];
+  collectionsByReason: Record<CollectReason, number>;
+  /** Peak bytes in use (HEAD+TAIL blocks × block size) at any moment. */
+  peakUsedBytes: number;
+  /** Largest free run at the end, in bytes. */
+  largestFreeBytes: number;
+  /** Smallest "largest free run" seen right after any collection, in bytes. */
+  worstLargestFreeAfterGc: number | null;
+  work: WorkSummary;
+  systemHeap?: { maxNewSplitAtEnd: number; allocs: number; frees: number; failed: number };
+  warnings: HeapWarning[];
+  notes: string[];
+}
+
+export function listWorkloads(): readonly Workload[] {
+  return BUILTIN_WORKLOADS;
+}
+
+/** Runs a built-in workload (or a Workload object) on a freshly built board machine. */
+export function runWorkload(board: BoardMachine, workload: Workload | string, opts: RunOptions = {}): RunReport {
+  const w = typeof workload === 'string' ? findWorkload(workload) : workload;
+  if (!w) throw new Error(`unknown workload ${String(workload)} (built in: ${BUILTIN_WORKLOADS.map((x) => x.name).join(', ')})`);
+  const seed = opts.seed ?? 1;
+  const scale = opts.scale ?? 1;
+  const m = board.machine;
+  const heap = m.heap;
+  const bpb = board.config.blockSize;
+  const warnings: HeapWarning[] = [];
+  heap.onWarning = (x) => {
+    if (warnings.length < 100) warnings.push(x);
+  };
+  const collections: CollectionRecord[] = [];
+  let worstFree: number | null = null;
+  heap.onCollect = (rec) => {
+    collections.push(rec);
+    // Largest free run after each sweep: the size of the biggest allocation that could now succeed.
+    if (collections.length <= 5000) {
+      const f = heap.info().maxFree * bpb;
+      if (worstFree === null || f < worstFree) worstFree = f;
+    }
+  };
+  const mut = new Mutator(m);
+  const dumps: RunReport['dumps'] = [];
+  const memStats = board.spec.memStats;
+  const memText = (): string =>
+    memInfoText(m, {
+      verbose: true,
+      stack: board.stackLine,
+      memStats: memStats ? { total: mut.stats.bytesRequested, current: mut.stats.currentBytes, peak: mut.stats.peakBytes } : null,
+    });
+  const estimate = Math.max(1, w.iterations * scale * 30);
+  const every = opts.progressEvery ?? 5000;
+  mut.onOp = (n) => {
+    if (opts.dumpEvery && n % opts.dumpEvery === 0) dumps.push({ ops: n, text: memText() });
+    if (opts.onProgress && n % every === 0) opts.onProgress(n, Math.max(n, estimate));
+  };
+  const areasAtBoot = heap.areas.map((a) => a.layout);
+  const pool = areasAtBoot.reduce((s, a) => s + a.poolBytes, 0);
+  const { globals } = bootState(mut);
+  let globalsUsed = 0;
+  const ctx: WorkloadContext = {
+    rng: new Rng(seed),
+    heapBytes: pool,
+    scale,
+    globals,
+    setGlobal(value) {
+      const key = mut.str(6 + (globalsUsed % 6));
+      mut.setLocal(0, key);
+      mut.dictSet(globals, key, value);
+      mut.setLocal(0, null);
+      return globalsUsed++;
+    },
+  };
+  void BOOT_ROOTS;
+  // The setup itself can run out of memory on a tiny heap: that is a result, not a crash.
+  mut.attempt(() => w.run(mut, ctx));
+  opts.onProgress?.(mut.stats.ops, mut.stats.ops);
+  const info = heap.info();
+  const c = heap.counters;
+  const sh = board.systemHeap;
+  const report: RunReport = {
+    board: board.spec.id,
+    boardName: board.spec.name,
+    micropython: board.spec.micropython,
+    workload: w.name,
+    seed,
+    scale,
+    config: board.config,
+    thresholdBytes: Number.isFinite(board.thresholdBlocks) ? board.thresholdBlocks * bpb : null,
+    areasAtBoot,
+    areasAtEnd: heap.areas.map((a) => a.layout),
+    memInfo: memText(),
+    dumps,
+    info,
+    counters: { ...c, byReason: { ...c.byReason } },
+    memoryErrors: mut.stats.memoryErrors,
+    collections,
+    collectionsByReason: { ...c.byReason },
+    peakUsedBytes: c.peakUsedBlocks * bpb,
+    largestFreeBytes: info.maxFree * bpb,
+    worstLargestFreeAfterGc: worstFree,
+    work: {
+      ops: mut.stats.ops,
+      bytesRequested: mut.stats.bytesRequested,
+      markedWords: collections.reduce((s, r) => s + r.scannedWords, 0),
+      sweptBlocks: collections.reduce((s, r) => s + r.sweptBlocks, 0),
+    },
+    ...(sh ? { systemHeap: { maxNewSplitAtEnd: sh.maxNewSplit(), allocs: sh.allocs, frees: sh.frees, failed: sh.failed } } : {}),
+    warnings,
+    notes: [...board.notes],
+  };
+  heap.onCollect = null;
+  heap.onWarning = null;
+  return report;
+}
