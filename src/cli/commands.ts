@@ -3,6 +3,11 @@
 import type { CommandModule } from 'yargs';
 import conformance from '../commands/conformance.js';
 import trace from '../commands/trace.js';
+import ports from '../commands/ports.js';
+import exec from '../commands/exec.js';
+import runScript from '../commands/run-script.js';
+import virtualBoard from '../commands/virtual-board.js';
+import analyze from '../commands/analyze.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [trace, conformance];
+export const commands: CommandModule<any, any>[] = [trace, conformance, ports, exec, runScript, virtualBoard, analyze];
