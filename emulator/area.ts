@@ -10,6 +10,10 @@ export const AT_HEAD = 1;
 export const AT_TAIL = 2;
 export const AT_MARK = 3;
 
+/** ATB bytes per free-run index chunk (64 bytes = 256 blocks); block b is in chunk b >> 8. */
+export const INDEX_CHUNK_BYTES = 64;
+export const INDEX_CHUNK_SHIFT = 8;
+
 export class HeapArea {
   readonly layout: AreaLayout;
   readonly region: Region;
@@ -37,6 +41,15 @@ export class HeapArea {
   lastUsedBlock = 0;
   next: HeapArea | null = null;
 
+  // Free-run index for the first-fit search (an emulator speed-up; gc.c has none): the
+  // ATB in chunks of INDEX_CHUNK_BYTES bytes, each with the free run at its start (pre),
+  // at its end (suf) and the longest inside (max), in blocks. A chunk is recomputed when
+  // its dirty flag is set; every ATB write that can turn a block FREE or not-FREE sets it.
+  readonly idxPre: Int32Array;
+  readonly idxSuf: Int32Array;
+  readonly idxMax: Int32Array;
+  readonly idxDirty: Uint8Array;
+
   constructor(mem: AddressSpace, layout: AreaLayout, added: boolean) {
     const from = layout.descriptor ? layout.descriptor.address : layout.start;
     const region = mem.resolve(from, layout.end - from);
@@ -54,6 +67,16 @@ export class HeapArea {
     this.blocks = layout.blocks;
     this.bpb = layout.poolBytes / layout.blocks;
     this.added = added;
+    const chunks = Math.ceil(this.atbLen / INDEX_CHUNK_BYTES);
+    this.idxPre = new Int32Array(chunks);
+    this.idxSuf = new Int32Array(chunks);
+    this.idxMax = new Int32Array(chunks);
+    this.idxDirty = new Uint8Array(chunks).fill(1);
+  }
+
+  /** Forget the free-run index (after the ATB was written behind the engine's back). */
+  invalidateIndex(): void {
+    this.idxDirty.fill(1);
   }
 
   /** gc_setup_area's memset: ATB, gap byte, FTB and WTB all cleared. */
@@ -62,6 +85,7 @@ export class HeapArea {
     this.bytes.fill(0, this.atbOff, this.atbOff + (l.tablesEnd - l.atbStart));
     this.lastFreeAtbIndex = 0;
     this.lastUsedBlock = 0;
+    this.invalidateIndex();
   }
 
   /** ATB_GET_KIND. Reads the byte where gc.c would, even past the table's end. */

@@ -13,7 +13,7 @@
 //    finalisers run in their own pass before blocks are freed; split-heap-auto growth.
 //  - v1.28: as v1.27, plus the weakref table (WTB) handled in the finaliser pass.
 
-import { AT_FREE, AT_HEAD, AT_MARK, AT_TAIL, type Geometry, HeapArea, geometry } from './area.js';
+import { AT_FREE, AT_HEAD, AT_MARK, AT_TAIL, type Geometry, HeapArea, INDEX_CHUNK_BYTES, INDEX_CHUNK_SHIFT, geometry } from './area.js';
 import { ConfigError, type GcConfig, areaStructSize, validateConfig } from './config.js';
 import { computeAreaLayout } from './layout.js';
 import { type AddressSpace, MemoryError, hex } from './memory.js';
@@ -103,6 +103,76 @@ export interface GcInfo {
 }
 
 const BLOCKS_PER_ATB = 4;
+
+// Per ATB-byte facts for the first-fit search, so a byte is one table lookup instead of
+// four 2-bit tests (the result is the same as gc.c's four ATB_n_IS_FREE tests):
+// LEAD: free blocks at the byte's start (block 0 upward); TRAIL: free blocks at its end;
+// FULL: all four blocks in use.
+const LEAD = new Uint8Array(256);
+const TRAIL = new Uint8Array(256);
+const FULL = new Uint8Array(256);
+/** MAXIN: the longest free run inside the byte. */
+const MAXIN = new Uint8Array(256);
+for (let v = 0; v < 256; v++) {
+  let run = 0;
+  let best = 0;
+  for (let k = 0; k < 4; k++) {
+    if (((v >> (2 * k)) & 3) === 0) best = Math.max(best, ++run);
+    else run = 0;
+  }
+  MAXIN[v] = best;
+  let lead = 0;
+  while (lead < 4 && ((v >> (2 * lead)) & 3) === 0) lead++;
+  let trail = 0;
+  while (trail < 4 && ((v >> (2 * (3 - trail))) & 3) === 0) trail++;
+  LEAD[v] = lead;
+  TRAIL[v] = trail;
+  FULL[v] = ((v | (v >> 1)) & 0x55) === 0x55 ? 1 : 0;
+}
+
+// gc_sweep_free_blocks applied to a whole ATB byte at once, for each byte value and
+// incoming free_tail flag (index v | free_tail << 8): the new byte, the outgoing flag,
+// heads freed, blocks freed, and the last block (0..3) left in use, or -1.
+const SW_BYTE = new Uint8Array(512);
+const SW_TAIL = new Uint8Array(512);
+const SW_HEADS = new Uint8Array(512);
+const SW_FREED = new Uint8Array(512);
+const SW_LAST = new Int8Array(512);
+for (let i = 0; i < 512; i++) {
+  let v = i & 0xff;
+  let ft = i >> 8;
+  let heads = 0;
+  let freed = 0;
+  let last = -1;
+  for (let k = 0; k < 4; k++) {
+    const sh = 2 * k;
+    switch ((v >> sh) & 3) {
+      case AT_HEAD:
+        ft = 1;
+        heads++;
+        v &= ~(3 << sh);
+        freed++;
+        break;
+      case AT_TAIL:
+        if (ft) {
+          v &= ~(3 << sh);
+          freed++;
+        } else last = k;
+        break;
+      case AT_MARK:
+        v &= ~(2 << sh);
+        ft = 0;
+        last = k;
+        break;
+    }
+  }
+  SW_BYTE[i] = v;
+  SW_TAIL[i] = ft;
+  SW_HEADS[i] = heads;
+  SW_FREED[i] = freed;
+  SW_LAST[i] = last;
+}
+
 /** (size_t)-1: threshold off. */
 export const THRESHOLD_OFF = Number.POSITIVE_INFINITY;
 
@@ -248,10 +318,12 @@ export class GcHeap {
 
   private setBits(a: HeapArea, block: number, bits: number): void {
     a.bytes[a.atbOff + (block >> 2)]! |= bits << ((block & 3) << 1);
+    if (block >= 0 && block < a.blocks) a.idxDirty[block >> INDEX_CHUNK_SHIFT] = 1;
   }
 
   private clearBits(a: HeapArea, block: number, bits: number): void {
     a.bytes[a.atbOff + (block >> 2)]! &= ~(bits << ((block & 3) << 1));
+    if (block >= 0 && block < a.blocks) a.idxDirty[block >> INDEX_CHUNK_SHIFT] = 1;
   }
 
   private ftbGet(a: HeapArea, block: number): number {
@@ -321,40 +393,140 @@ export class GcHeap {
     return this.claim(r.area, r.start, r.end, r.nFree, nBytes, nBlocks, hasFinaliser);
   }
 
-  /** The first-fit search of one area from its last-free index; returns the end block or -1. */
-  private search(a: HeapArea, nBlocks: number, nFreeIn: number): { end: number; nFree: number; i: number } {
+  // Result of the last search(): the block the run ends at (or -1), the free-run count
+  // there (gc.c's n_free), and the ATB byte index the scan stopped at (gc.c's i).
+  private sEnd = -1;
+  private sFree = 0;
+  private sI = 0;
+
+  /**
+   * gc_alloc's first-fit scan of one area, from gc_last_free_atb_index, for a run of
+   * nBlocks free blocks, starting with nFreeIn blocks already counted (0 except in
+   * v1.9.4's stale retry). Sets sEnd/sFree/sI exactly as the byte-by-byte scan would.
+   */
+  private search(a: HeapArea, nBlocks: number, nFreeIn: number): void {
+    const len = a.atbLen;
+    const from = a.lastFreeAtbIndex;
+    let nFree: number;
+    if (nFreeIn !== 0 || len < 2 * INDEX_CHUNK_BYTES) {
+      nFree = this.scanBytes(a, from, len, nBlocks, nFreeIn);
+      if (nFree < 0) return;
+    } else {
+      // The partial chunk the scan starts in, byte by byte; then whole chunks, skipping
+      // each one whose summary proves no run of nBlocks ends inside it.
+      const firstEnd = Math.min(len, (Math.floor(from / INDEX_CHUNK_BYTES) + 1) * INDEX_CHUNK_BYTES);
+      nFree = this.scanBytes(a, from, firstEnd, nBlocks, 0);
+      if (nFree < 0) return;
+      const chunks = a.idxDirty.length;
+      for (let c = firstEnd >= len ? chunks : firstEnd / INDEX_CHUNK_BYTES; c < chunks; c++) {
+        if (a.idxDirty[c]) this.summarise(a, c);
+        const lo = c * INDEX_CHUNK_BYTES;
+        const hi = Math.min(len, lo + INDEX_CHUNK_BYTES);
+        const pre = a.idxPre[c]!;
+        if (pre === (hi - lo) * 4) {
+          // Every block free: the run only grows, unless it completes here.
+          if (nFree + pre < nBlocks) {
+            nFree += pre;
+            continue;
+          }
+        } else if (nFree + pre < nBlocks && a.idxMax[c]! < nBlocks) {
+          nFree = a.idxSuf[c]!;
+          continue;
+        }
+        nFree = this.scanBytes(a, lo, hi, nBlocks, nFree);
+        if (nFree < 0) return;
+      }
+    }
+    this.sEnd = -1;
+    this.sFree = nFree;
+    this.sI = Math.max(from, len);
+  }
+
+  /** Recomputes the free-run summary of index chunk c. */
+  private summarise(a: HeapArea, c: number): void {
+    const bytes = a.bytes;
+    const lo = a.atbOff + c * INDEX_CHUNK_BYTES;
+    const hi = a.atbOff + Math.min(a.atbLen, (c + 1) * INDEX_CHUNK_BYTES);
+    let run = 0;
+    let pre = -1;
+    let max = 0;
+    for (let j = lo; j < hi; j++) {
+      const v = bytes[j]!;
+      if (v === 0) {
+        run += 4;
+        continue;
+      }
+      run += LEAD[v]!;
+      if (pre < 0) pre = run;
+      if (run > max) max = run;
+      if (MAXIN[v]! > max) max = MAXIN[v]!;
+      run = TRAIL[v]!;
+    }
+    if (pre < 0) pre = run;
+    if (run > max) max = run;
+    a.idxPre[c] = pre;
+    a.idxSuf[c] = run;
+    a.idxMax[c] = max;
+    a.idxDirty[c] = 0;
+  }
+
+  /**
+   * The byte-by-byte scan over ATB bytes [fromByte, toByte) with nFree blocks already in
+   * the current run: -1 when a run was found (sEnd/sFree/sI set), else the run carried
+   * out of the last byte.
+   */
+  private scanBytes(a: HeapArea, fromByte: number, toByte: number, nBlocks: number, nFreeIn: number): number {
     let nFree = nFreeIn;
     const bytes = a.bytes;
     const off = a.atbOff;
-    const len = a.atbLen;
-    let i = a.lastFreeAtbIndex;
-    for (; i < len; i++) {
+    const small = nBlocks <= 3;
+    for (let i = fromByte; i < toByte; i++) {
       const v = bytes[off + i]!;
       if (v === 0) {
         // Four free blocks: the run grows by up to four, as the four ATB_n_IS_FREE tests would.
         const need = nBlocks - nFree;
         if (need <= 4) {
           // need < 1 only with v1.9.4's stale count: the very first free block completes it.
-          if (need < 1) return { end: i * 4, nFree: nFree + 1, i };
-          return { end: i * 4 + need - 1, nFree: nBlocks, i };
+          this.found(need < 1 ? i * 4 : i * 4 + need - 1, need < 1 ? nFree + 1 : nBlocks, i);
+          return -1;
         }
         nFree += 4;
         continue;
       }
-      if ((v & 0x03) === 0) {
-        if (++nFree >= nBlocks) return { end: i * 4, nFree, i };
-      } else nFree = 0;
-      if ((v & 0x0c) === 0) {
-        if (++nFree >= nBlocks) return { end: i * 4 + 1, nFree, i };
-      } else nFree = 0;
-      if ((v & 0x30) === 0) {
-        if (++nFree >= nBlocks) return { end: i * 4 + 2, nFree, i };
-      } else nFree = 0;
-      if ((v & 0xc0) === 0) {
-        if (++nFree >= nBlocks) return { end: i * 4 + 3, nFree, i };
-      } else nFree = 0;
+      if (FULL[v]) {
+        nFree = 0;
+        continue;
+      }
+      const lead = LEAD[v]!;
+      if (lead > 0 && nFree + lead >= nBlocks) {
+        const need = nBlocks - nFree;
+        this.found(need < 1 ? i * 4 : i * 4 + need - 1, need < 1 ? nFree + 1 : nBlocks, i);
+        return -1;
+      }
+      if (small) {
+        // A run of up to three may also fit between used blocks inside this byte.
+        const base = i * 4;
+        for (let k = 0; k < 4; k++) {
+          if (((v >> (2 * k)) & 3) === 0) {
+            if (++nFree >= nBlocks) {
+              this.found(base + k, nFree, i);
+              return -1;
+            }
+          } else nFree = 0;
+        }
+      } else {
+        // Four or more can't fit after a used block inside one byte: only the trailing
+        // free blocks carry over to the next byte.
+        nFree = TRAIL[v]!;
+      }
     }
-    return { end: -1, nFree, i };
+    return nFree;
+  }
+
+  private found(endBlock: number, nFree: number, i: number): void {
+    this.sEnd = endBlock;
+    this.sFree = nFree;
+    this.sI = i;
   }
 
   private allocModern(nBytes: number, nBlocks: number): { area: HeapArea; start: number; end: number; nFree: number } | null {
@@ -367,11 +539,11 @@ export class GcHeap {
     for (;;) {
       let area = this.config.split ? this.lastFreeArea : this.first;
       for (; area; area = area.next) {
-        const s = this.search(area, nBlocks, 0);
-        if (s.end >= 0) return { area, start: s.end - s.nFree + 1, end: s.end, nFree: s.nFree };
+        this.search(area, nBlocks, 0);
+        if (this.sEnd >= 0) return { area, start: this.sEnd - this.sFree + 1, end: this.sEnd, nFree: this.sFree };
         // "Mark this heap as filled" (split heaps only): gc.c stores (i + 1) / BLOCKS_PER_ATB
         // with i the ATB byte index the search stopped at, and only for 1-block requests.
-        if (this.config.split && nBlocks === 1) area.lastFreeAtbIndex = Math.floor((s.i + 1) / BLOCKS_PER_ATB);
+        if (this.config.split && nBlocks === 1) area.lastFreeAtbIndex = Math.floor((this.sI + 1) / BLOCKS_PER_ATB);
       }
       if (collected) {
         if (this.config.splitAuto && !added && this.tryAddHeap(nBytes)) {
@@ -399,7 +571,8 @@ export class GcHeap {
     // search after a collection starts with the free-run count the failed one ended with.
     let nFree = 0;
     for (;;) {
-      const s = this.search(area, nBlocks, nFree);
+      this.search(area, nBlocks, nFree);
+      const s = { end: this.sEnd, nFree: this.sFree };
       nFree = s.nFree;
       if (s.end >= 0) {
         const start = s.end - s.nFree + 1;
@@ -661,53 +834,80 @@ export class GcHeap {
     const stack = this.markStack;
     const areaStack = this.markAreaStack;
     const cap = stack.length;
-    const single = this.first !== null && this.first.next === null;
+    const first = this.first!;
+    const single = first.next === null;
+    const bpb = this.bpb;
     const bpbMask = this.bpbMask;
     const bpbShift = this.bpbShift;
+    const wide = this.wordSize === 8;
     const rec = this.rec!;
+    let marked = 0;
+    let scanned = 0;
     let sp = 0;
     let a = area;
     for (;;) {
       const bytes = a.bytes;
       const atbOff = a.atbOff;
-      // Number of blocks in this chain: the head, then every AT_TAIL that follows.
+      // Number of blocks in this chain: the head, then every AT_TAIL that follows (read
+      // from memory, so past the table's end it reads what gc.c would read there).
       let n = 1;
       for (let b = block + 1; ((bytes[atbOff + (b >> 2)]! >> ((b & 3) << 1)) & 3) === AT_TAIL; b++) n++;
       const u32 = a.u32;
-      const wordsIdx = (a.poolOff + block * this.bpb) >> 2;
-      const nWords = (n * this.bpb) / this.wordSize;
-      rec.scannedWords += nWords;
-      const step = this.wordSize >> 2;
-      for (let k = 0, idx = wordsIdx; k < nWords; k++, idx += step) {
-        let ptr: number;
-        if (step === 1) ptr = u32[idx] ?? 0;
-        else ptr = (u32[idx + 1] ?? 0) * 4294967296 + (u32[idx] ?? 0);
-        if ((ptr & bpbMask) !== 0) continue;
-        let pa: HeapArea | null;
-        if (single) {
-          pa = ptr >= a.poolStart && ptr < a.poolEnd ? a : null;
-        } else {
-          pa = null;
-          for (let x = this.first; x; x = x.next) {
+      const startIdx = (a.poolOff + block * bpb) >> 2;
+      const endIdx = startIdx + ((n * bpb) >> 2);
+      scanned += (n * bpb) / this.wordSize;
+      if (!wide && single) {
+        // The common case, kept tight: 32-bit words, one area (VERIFY_PTR).
+        const ps = first.poolStart;
+        const pe = first.poolEnd;
+        const pBytes = first.bytes;
+        const pAtb = first.atbOff;
+        for (let idx = startIdx; idx < endIdx; idx++) {
+          const ptr = u32[idx]!;
+          if (ptr < ps || ptr >= pe || (ptr & bpbMask) !== 0) continue;
+          const pb = (ptr - ps) >>> bpbShift;
+          const bi = pAtb + (pb >> 2);
+          const sh = (pb & 3) << 1;
+          const v = pBytes[bi]!;
+          if (((v >> sh) & 3) !== AT_HEAD) continue;
+          pBytes[bi] = v | (AT_MARK << sh);
+          marked++;
+          if (sp < cap) {
+            stack[sp] = pb;
+            areaStack[sp] = first;
+            sp++;
+          } else {
+            this.stackOverflow = true;
+          }
+        }
+      } else {
+        const step = wide ? 2 : 1;
+        for (let idx = startIdx; idx < endIdx; idx += step) {
+          // Words past the region's end (possible only via v1.9.4's unterminated chains) read as 0.
+          const ptr = wide ? (u32[idx + 1] ?? 0) * 4294967296 + (u32[idx] ?? 0) : (u32[idx] ?? 0);
+          if ((ptr & bpbMask) !== 0) continue;
+          let pa: HeapArea | null = null;
+          for (let x: HeapArea | null = first; x; x = x.next) {
             if (ptr >= x.poolStart && ptr < x.poolEnd) {
               pa = x;
               break;
             }
           }
-        }
-        if (pa === null) continue;
-        const pb = (ptr - pa.poolStart) >> bpbShift;
-        const byteIdx = pa.atbOff + (pb >> 2);
-        const sh = (pb & 3) << 1;
-        if (((pa.bytes[byteIdx]! >> sh) & 3) !== AT_HEAD) continue;
-        pa.bytes[byteIdx]! |= AT_MARK << sh;
-        rec.marked++;
-        if (sp < cap) {
-          stack[sp] = pb;
-          areaStack[sp] = pa;
-          sp++;
-        } else {
-          this.stackOverflow = true;
+          if (pa === null) continue;
+          const pb = Math.floor((ptr - pa.poolStart) / bpb);
+          const bi = pa.atbOff + (pb >> 2);
+          const sh = (pb & 3) << 1;
+          const v = pa.bytes[bi]!;
+          if (((v >> sh) & 3) !== AT_HEAD) continue;
+          pa.bytes[bi] = v | (AT_MARK << sh);
+          marked++;
+          if (sp < cap) {
+            stack[sp] = pb;
+            areaStack[sp] = pa;
+            sp++;
+          } else {
+            this.stackOverflow = true;
+          }
         }
       }
       if (sp === 0) break;
@@ -715,6 +915,8 @@ export class GcHeap {
       block = stack[sp]!;
       a = areaStack[sp]!;
     }
+    rec.marked += marked;
+    rec.scannedWords += scanned;
   }
 
   private dealWithStackOverflow(): void {
@@ -726,8 +928,14 @@ export class GcHeap {
       for (let a = this.first; a; a = a.next) {
         const total = a.atbLen * BLOCKS_PER_ATB;
         rec.sweptBlocks += total;
-        for (let b = 0; b < total; b++) {
-          if (a.kind(b) === AT_MARK) this.markSubtree(a, b);
+        const bytes = a.bytes;
+        for (let b = 0; b < total; b += 4) {
+          // Skip ATB bytes holding no MARK (11) pair; re-read after each subtree, which
+          // can mark more blocks in this very byte.
+          if ((bytes[a.atbOff + (b >> 2)]! & (bytes[a.atbOff + (b >> 2)]! >> 1) & 0x55) === 0) continue;
+          for (let k = b; k < b + 4 && k < total; k++) {
+            if (a.kind(k) === AT_MARK) this.markSubtree(a, k);
+          }
         }
       }
     }
@@ -830,7 +1038,30 @@ export class GcHeap {
       rec.sweptBlocks += end + 1;
       const bytes = a.bytes;
       const atbOff = a.atbOff;
-      for (let b = 0; b <= end; b++) {
+      // Whole ATB bytes through the table while the byte lies wholly within [0, end]; then
+      // block by block for the partial last byte, as gc.c's loop does.
+      let b = 0;
+      let ft: number = freeTail ? 1 : 0;
+      let heads = 0;
+      for (; b + 3 <= end; b += 4) {
+        const idx = atbOff + (b >> 2);
+        const v = bytes[idx]!;
+        if (v === 0) continue;
+        const t = v | (ft << 8);
+        bytes[idx] = SW_BYTE[t]!;
+        ft = SW_TAIL[t] as number;
+        heads += SW_HEADS[t]!;
+        const f = SW_FREED[t]!;
+        if (f) {
+          freedBlocks += f;
+          a.idxDirty[b >> INDEX_CHUNK_SHIFT] = 1;
+        }
+        const l = SW_LAST[t]!;
+        if (l >= 0) lastUsed = b + l;
+      }
+      freeTail = ft === 1;
+      rec.freed += heads;
+      for (; b <= end; b++) {
         const idx = atbOff + (b >> 2);
         const sh = (b & 3) << 1;
         switch ((bytes[idx]! >> sh) & 3) {
@@ -839,11 +1070,13 @@ export class GcHeap {
             rec.freed++;
             // gc.c falls through to AT_TAIL to free the head.
             bytes[idx]! &= ~(AT_MARK << sh);
+            a.idxDirty[b >> INDEX_CHUNK_SHIFT] = 1;
             freedBlocks++;
             break;
           case AT_TAIL:
             if (freeTail) {
               bytes[idx]! &= ~(AT_MARK << sh);
+              a.idxDirty[b >> INDEX_CHUNK_SHIFT] = 1;
               freedBlocks++;
             } else {
               lastUsed = b;

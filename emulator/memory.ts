@@ -179,11 +179,22 @@ export class AddressSpace {
   }
 
   writeWord(addr: number, value: number | bigint): void {
-    if (this.wordSize === 4) {
-      this.write32(addr, Number(BigInt.asUintN(32, BigInt(value))));
+    if (typeof value === 'number' && value >= 0 && Number.isSafeInteger(value)) {
+      if (this.wordSize === 4) {
+        this.write32(addr, value >>> 0);
+        return;
+      }
+      this.resolve(addr, 8);
+      this.write32(addr, value >>> 0);
+      this.write32(addr + 4, Math.floor(value / 4294967296) >>> 0);
       return;
     }
-    const v = BigInt.asUintN(64, BigInt(value));
+    // Negative or past 2^53: wrap to the word size exactly, as a C store would.
+    const v = BigInt.asUintN(this.wordSize * 8, BigInt(value));
+    if (this.wordSize === 4) {
+      this.write32(addr, Number(v));
+      return;
+    }
     this.resolve(addr, 8);
     this.write32(addr, Number(v & 0xffffffffn));
     this.write32(addr + 4, Number(v >> 32n));

@@ -106,6 +106,15 @@ export interface ParseOptions {
 }
 
 const HEADER_KEYS = new Set(['gc', 'word', 'block', 'finaliser', 'split', 'weakref', 'gcstack', 'clear', 'heap']);
+const OP_KEYS = ['alloc', 'free', 'realloc', 'setp', 'setw', 'type', 'root', 'rootw', 'stack', 'stackw', 'collect', 'lock',
+  'unlock', 'threshold', 'auto', 'info', 'dump', 'nbytes', 'stats', 'weak'];
+// Keywords by (first byte, length): the first token of a line is matched against these
+// bytes directly, without decoding it to a string.
+const KEYWORDS = new Map<number, string[]>();
+for (const k of [...HEADER_KEYS, ...OP_KEYS]) {
+  const id = k.charCodeAt(0) | (k.length << 8);
+  KEYWORDS.set(id, [...(KEYWORDS.get(id) ?? []), k]);
+}
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 const C_SPACE = 32;
@@ -181,7 +190,7 @@ export class TraceReader implements TraceHeader {
     if (scanOnly) return;
     // Header: every line up to the first operation.
     while (this.readLine()) {
-      const key = this.tok(0);
+      const key = this.keyword();
       if (!HEADER_KEYS.has(key)) {
         this.checkHeader();
         this.pending = this.parseOp(key);
@@ -201,8 +210,8 @@ export class TraceReader implements TraceHeader {
       return p;
     }
     while (this.readLine()) {
-      const key = this.tok(0);
-      if (HEADER_KEYS.has(key) && key !== 'heap') this.fail(`header line '${key}' after the first operation`, 0);
+      const key = this.keyword();
+      if (key !== 'heap' && HEADER_KEYS.has(key)) this.fail(`header line '${key}' after the first operation`, 0);
       return this.parseOp(key);
     }
     return null;
@@ -273,6 +282,21 @@ export class TraceReader implements TraceHeader {
         return true;
       }
     }
+  }
+
+  /** The line's first token as a known keyword (a shared constant string), or its text. */
+  private keyword(): string {
+    const s = this.ts[0]!;
+    const len = this.te[0]! - s;
+    const cands = KEYWORDS.get(this.buf[s]! | (len << 8));
+    if (cands) {
+      for (const k of cands) {
+        let i = 1;
+        while (i < len && this.buf[s + i] === k.charCodeAt(i)) i++;
+        if (i === len) return k;
+      }
+    }
+    return this.tok(0);
   }
 
   private tok(k: number): string {
@@ -348,7 +372,12 @@ export class TraceReader implements TraceHeader {
   }
 
   nameOf(h: number): string {
-    return utf8.decode(this.arena.subarray(this.nameStart[h]!, this.nameStart[h]! + this.nameLen[h]!));
+    // Names are ASCII (they are checked when interned): no decoder needed.
+    const at = this.nameStart[h]!;
+    const len = this.nameLen[h]!;
+    let s = '';
+    for (let i = 0; i < len; i++) s += String.fromCharCode(this.arena[at + i]!);
+    return s;
   }
 
   private handle(k: number): number {
@@ -512,14 +541,33 @@ export class TraceReader implements TraceHeader {
    * the reader reaches it).
    */
   private prescanLaterHeaps(): void {
-    // A second reader over a fresh source, reading only `heap` lines.
+    // A second pass over a fresh source, looking only at lines that start with `heap`
+    // (cheap byte test; the full tokenizer runs only on those lines).
     const scan = new TraceReader(this.open, { defaults: { ...this.config, split: true } }, true);
     const bodyLine = this.lineNo;
-    while (scan.readLine()) {
+    while (scan.skipToHeapLine()) {
       if (scan.lineNo <= bodyLine || !scan.tokIs(0, 'heap') || scan.nt !== 3) continue;
       const start = scan.quietNumber(1);
       const end = scan.quietNumber(2);
       if (start >= 0 && end > start) this.laterHeaps.push({ start, end, line: scan.lineNo });
+    }
+  }
+
+  /** Advances line by line to the next line whose first non-blank bytes are `heap`, tokenized. */
+  private skipToHeapLine(): boolean {
+    for (;;) {
+      if (this.pos >= this.bufLen && this.eof) return false;
+      let eol = this.findEol(this.pos);
+      if (eol < 0) eol = this.bufLen;
+      let i = this.pos;
+      const buf = this.buf;
+      while (i < eol && (buf[i] === C_SPACE || buf[i] === C_TAB)) i++;
+      if (buf[i] === 104 /* h */ && buf[i + 1] === 101 && buf[i + 2] === 97 && buf[i + 3] === 112) {
+        return this.readLine(); // counts this line
+      }
+      if (this.pos >= eol && eol === this.bufLen && this.eof) return false;
+      this.pos = eol + 1;
+      this.lineNo++;
     }
   }
 
