@@ -225,14 +225,15 @@ export class RawRepl {
     }
     // Firmware before v1.14: "\x05A" went into the line buffer and "\x01" reset the raw
     // REPL, which re-prints its banner. The first two bytes of it are already read.
-    const rest = await this.reader.readUntil(RAW_BANNER + '>', {
-      step: `${step} (not supported; waiting for the raw REPL banner)`,
+    const banner = RAW_BANNER + '>';
+    const got = reply.toString('latin1');
+    if (!banner.startsWith(got)) {
+      throw new TransportError(step, 'unexpected reply to the raw-paste request (expected "R\\x01", "R\\x00" or the raw REPL banner)', reply);
+    }
+    await this.reader.readUntil(banner.slice(got.length), {
+      step: `${step} (not supported; waiting for the rest of the raw REPL banner)`,
       timeoutMs: this.options.timeoutMs,
     });
-    const whole = Buffer.concat([reply, rest]).toString('latin1');
-    if (!whole.endsWith(RAW_BANNER + '>')) {
-      throw new TransportError(step, 'unexpected reply to the raw-paste request', Buffer.concat([reply, rest]));
-    }
     return false;
   }
 
