@@ -195,7 +195,7 @@ const fragmentation: Workload = {
     const keep = m.list(4);
     ctx.setGlobal(keep);
     const maxKeep = clamp(ctx.heapBytes / 200, 16, 2000);
-    const big = clamp(ctx.heapBytes * 1.5, 1024, 4 << 20);
+    const big = clamp(ctx.heapBytes * 1.5, 1024, 512 << 10);
     const n = Math.round(this.iterations * ctx.scale);
     for (let i = 0; i < n; i++) {
       m.attempt(() => {

@@ -248,7 +248,7 @@ export function listBoards(dir = portsDir()): BoardSpec[] {
     for (const name of [b.id, ...b.aliases]) {
       const k = name.toLowerCase();
       const prev = seen.get(k);
-      if (prev) throw new UserError(`${b.file}: key ${name === b.id ? 'id' : 'aliases'}: '${name}' is already used by ${prev}`);
+      if (prev && prev !== b.file) throw new UserError(`${b.file}: key ${name === b.id ? 'id' : 'aliases'}: '${name}' is already used by ${prev}`);
       seen.set(k, b.file!);
     }
     const base = b.file!.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
