@@ -218,6 +218,12 @@ export class GcHeap {
   lastCollection: CollectionRecord | null = null;
   onCollect: ((rec: CollectionRecord) => void) | null = null;
   onWarning: ((w: HeapWarning) => void) | null = null;
+  /**
+   * Use the free-run index to skip chunks in the first-fit search (default). Off, the
+   * search is gc.c's plain byte-by-byte scan: the two must give identical results, which
+   * the tests and the benchmark check.
+   */
+  useIndex = true;
 
   private readonly wordSize: 4 | 8;
   private readonly bpb: number;
@@ -408,7 +414,7 @@ export class GcHeap {
     const len = a.atbLen;
     const from = a.lastFreeAtbIndex;
     let nFree: number;
-    if (nFreeIn !== 0 || len < 2 * INDEX_CHUNK_BYTES) {
+    if (nFreeIn !== 0 || len < 2 * INDEX_CHUNK_BYTES || !this.useIndex) {
       nFree = this.scanBytes(a, from, len, nBlocks, nFreeIn);
       if (nFree < 0) return;
     } else {

@@ -670,8 +670,8 @@ export class TraceReader implements TraceHeader {
 }
 
 /** Parses a whole trace (header and every operation) up front. */
-export function parseTrace(text: string, opts: ParseOptions = {}): Trace {
-  const r = new TraceReader(text, opts);
+export function parseTrace(input: TraceInput, opts: ParseOptions = {}): Trace {
+  const r = new TraceReader(input, opts);
   const ops: TraceOp[] = [];
   for (let o = r.next(); o; o = r.next()) ops.push(o);
   const names = Array.from({ length: r.handleCount }, (_, h) => r.nameOf(h));

@@ -26,6 +26,8 @@ export interface TraceRunOptions {
   onCollect?: (rec: CollectionRecord, line: number) => void;
   /** Called after each operation, with its index (for progress). */
   onOp?: (index: number) => void;
+  /** false: gc.c's plain first-fit scan instead of the indexed one (for cross-checks). */
+  useIndex?: boolean;
 }
 
 const PAD = 4096;
@@ -79,6 +81,7 @@ function hx(n: number): string {
 export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {}): TraceRunResult {
   const m = opts.machine ?? traceMachine(trace);
   const { heap, mem, types } = m;
+  if (opts.useIndex !== undefined) heap.useIndex = opts.useIndex;
   const ws = trace.config.wordSize;
   const out: string[] = [];
   const retain = opts.retain ?? true;
