@@ -58,18 +58,25 @@ export function parsePortSpec(spec: string): PortSpec {
   return { kind: 'path', path: s };
 }
 
-/** All serial ports, naturally sorted by path. Never throws: without udev, sysfs is read. */
+/**
+ * All serial ports, naturally sorted by path. Never throws. On Linux sysfs is read first
+ * (as pyserial, hence mpremote, does; it needs no udev); serialport's lister adds anything
+ * sysfs missed and is the only source elsewhere.
+ */
 export async function listPorts(): Promise<SerialPortEntry[]> {
-  let ports: SerialPortEntry[] | undefined;
+  const ports = process.platform === 'linux' ? listPortsFromSysfs() : [];
+  const seen = new Set(ports.map((p) => p.path));
+  for (const e of await listPortsWithSerialport()) if (!seen.has(e.path)) ports.push(e);
+  return sortPorts(ports);
+}
+
+async function listPortsWithSerialport(): Promise<SerialPortEntry[]> {
   try {
     const raw = await SerialPort.list();
-    ports = raw.map((p) => {
+    return raw.map((p) => {
       const vid = p.vendorId ? parseInt(p.vendorId, 16) : undefined;
       const pid = p.productId ? parseInt(p.productId, 16) : undefined;
-      const e: SerialPortEntry = {
-        path: p.path,
-        description: [p.manufacturer].filter(Boolean).join(' ') || 'serial',
-      };
+      const e: SerialPortEntry = { path: p.path, description: p.manufacturer || 'serial' };
       if (vid !== undefined && !Number.isNaN(vid)) e.vid = vid;
       if (pid !== undefined && !Number.isNaN(pid)) e.pid = pid;
       if (p.serialNumber) e.serialNumber = p.serialNumber;
@@ -77,13 +84,8 @@ export async function listPorts(): Promise<SerialPortEntry[]> {
       return e;
     });
   } catch {
-    ports = undefined; // e.g. "spawn udevadm ENOENT"
+    return []; // e.g. "spawn udevadm ENOENT" where udev is missing
   }
-  if (ports === undefined || (process.platform === 'linux' && ports.length === 0)) {
-    if (process.platform === 'linux') ports = listPortsFromSysfs();
-    else ports = ports ?? [];
-  }
-  return sortPorts(ports);
 }
 
 /** pyserial's natural order: "ttyACM2" before "ttyACM10". */
