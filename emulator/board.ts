@@ -110,6 +110,8 @@ export interface BoardOverrides {
   heapStart?: number;
   /** From a captured mem_info(1): the `GC memory layout; from ADDR` and `GC: total: N` of the first area. */
   pool?: { start: number; total: number };
+  /** Any other GcConfig fields (e.g. a gctrace header's), applied last. */
+  config?: Partial<GcConfig>;
   /** Replace the gc_add areas made at boot (e.g. [] for a board without PSRAM fitted). */
   add?: Array<{ start: number; end: number }>;
 }
@@ -279,6 +281,7 @@ export function effectiveConfig(spec: BoardSpec, o: BoardOverrides = {}, notes: 
       if (spec.gc.version === 'v1.9.4') c.conservativeClear = true;
     }
   }
+  if (o.config) Object.assign(c, o.config);
   if (o.blockSize !== undefined) c.blockSize = o.blockSize;
   if (o.gcStack !== undefined) c.gcStack = o.gcStack;
   try {

@@ -6,7 +6,9 @@
 import type { BoardMachine } from './board.js';
 import type { GcConfig } from './config.js';
 import type { CollectionRecord, CollectReason, GcInfo, HeapCounters, HeapWarning } from './heap.js';
-import type { AreaLayout } from './layout.js';
+import { type AreaLayout, computeAreaLayout } from './layout.js';
+import type { Trace } from './trace/parse.js';
+import { runTrace } from './trace/run.js';
 import { memInfoText } from './mem-info.js';
 import { bootState, BOOT_ROOTS } from './workloads/boot.js';
 import { BUILTIN_WORKLOADS, findWorkload } from './workloads/builtin.js';
@@ -70,6 +72,8 @@ export interface RunReport {
   systemHeap?: { maxNewSplitAtEnd: number; allocs: number; frees: number; failed: number };
   warnings: HeapWarning[];
   notes: string[];
+  /** For gctrace workloads: what the trace's own info/dump/collect lines printed. */
+  traceOutput?: string;
 }
 
 export function listWorkloads(): readonly Workload[] {
@@ -173,4 +177,64 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
   heap.onCollect = null;
   heap.onWarning = null;
   return report;
+}
+
+/**
+ * Runs a parsed gctrace on a board machine (buildBoard with the trace's header as config
+ * overrides). The trace's `heap` lines are its gc_init/gc_add: give the board's heap as the
+ * first one when the trace has none. Trace faults throw TraceError (see trace/run.ts).
+ */
+export function runTraceOnBoard(board: BoardMachine, trace: Trace, name: string, opts: { onOp?: (i: number) => void } = {}): RunReport {
+  const m = board.machine;
+  const heap = m.heap;
+  const bpb = board.config.blockSize;
+  const collections: CollectionRecord[] = [];
+  let worstFree: number | null = null;
+  const res = runTrace(trace, {
+    machine: m,
+    onCollect: (rec) => {
+      collections.push(rec);
+      if (collections.length <= 64 || collections.length % 32 === 0) {
+        const f = heap.info().maxFree * bpb;
+        if (worstFree === null || f < worstFree) worstFree = f;
+      }
+    },
+    ...(opts.onOp ? { onOp: opts.onOp } : {}),
+  });
+  const info = heap.info();
+  const c = heap.counters;
+  const sh = board.systemHeap;
+  const memInfo = memInfoText(m, { verbose: true, stack: board.stackLine, memStats: null, info });
+  return {
+    board: board.spec.id,
+    boardName: board.spec.name,
+    micropython: board.spec.micropython,
+    workload: name,
+    seed: 0,
+    scale: 1,
+    config: trace.config,
+    thresholdBytes: Number.isFinite(heap.threshold) ? heap.threshold * bpb : null,
+    areasAtBoot: trace.heaps.map((h) => computeAreaLayout(trace.config, h.start, h.end, false)).slice(0, 1),
+    areasAtEnd: heap.areas.map((a) => a.layout),
+    memInfo,
+    dumps: [],
+    info,
+    counters: { ...c, byReason: { ...c.byReason } },
+    memoryErrors: c.failedAllocs,
+    collections,
+    collectionsByReason: { ...c.byReason },
+    peakUsedBytes: c.peakUsedBlocks * bpb,
+    largestFreeBytes: info.maxFree * bpb,
+    worstLargestFreeAfterGc: worstFree,
+    work: {
+      ops: trace.ops.length,
+      bytesRequested: trace.ops.reduce((s, o) => s + (o.op === 'alloc' || o.op === 'realloc' ? o.size : 0), 0),
+      markedWords: collections.reduce((s, r) => s + r.scannedWords, 0),
+      sweptBlocks: collections.reduce((s, r) => s + r.sweptBlocks, 0),
+    },
+    ...(sh ? { systemHeap: { maxNewSplitAtEnd: sh.maxNewSplit(), allocs: sh.allocs, frees: sh.frees, failed: sh.failed } } : {}),
+    warnings: res.warnings,
+    notes: [...board.notes, 'trace output (its info/dump/collect lines) is in traceOutput'],
+    traceOutput: res.output,
+  };
 }
