@@ -8,6 +8,9 @@ import exec from '../commands/exec.js';
 import runScript from '../commands/run-script.js';
 import virtualBoard from '../commands/virtual-board.js';
 import analyze from '../commands/analyze.js';
+import boards from '../commands/boards.js';
+import layout from '../commands/layout.js';
+import run from '../commands/run.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [trace, conformance, ports, exec, runScript, virtualBoard, analyze];
+export const commands: CommandModule<any, any>[] = [trace, conformance, ports, exec, runScript, virtualBoard, analyze, boards, layout, run];
