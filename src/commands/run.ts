@@ -114,14 +114,14 @@ const command: CommandModule<object, Args> = {
         .option('scale', { type: 'number', default: 1, describe: 'workload length multiplier' })
         .option('vs', {
           type: 'string',
-          describe: 'compare with another run: a board ("esp32s3"), flags for the same board ("--block-size 32"), or both ("esp32 --gc-version v1.9.4")',
+          describe: 'compare with another run: a board (--vs esp32s3), flags for the same board (--vs="--block-size 32"), or both (--vs "esp32 --gc-version v1.9.4")',
         })
         .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr (only when stderr is a terminal)' }),
     )
       .example('$0 run --board=esp32', 'the default workload (sensor-logger) on ESP32_GENERIC')
       .example('$0 run --board=RPI_PICO http-json --json', '')
       .example('$0 run --board=esp32 fragmentation --vs esp32s3', 'side by side')
-      .example('$0 run --board=esp32 --vs "--block-size 32"', 'same board, one what-if flag') as never,
+      .example('$0 run --board=esp32 --vs="--block-size 32"', 'same board, one what-if flag') as never,
   handler: (args) => {
     if (args['dump-every'] !== undefined && (!Number.isInteger(args['dump-every']) || args['dump-every'] < 1)) {
       throw new UserError('--dump-every must be a whole number of operations, at least 1');
