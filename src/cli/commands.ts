@@ -11,6 +11,9 @@ import analyze from '../commands/analyze.js';
 import boards from '../commands/boards.js';
 import layout from '../commands/layout.js';
 import run from '../commands/run.js';
+import capture from '../commands/capture.js';
+import compare from '../commands/compare.js';
+import diff from '../commands/diff.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [trace, conformance, ports, exec, runScript, virtualBoard, analyze, boards, layout, run];
+export const commands: CommandModule<any, any>[] = [trace, conformance, ports, exec, runScript, virtualBoard, analyze, boards, layout, run, capture, compare, diff];

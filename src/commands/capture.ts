@@ -1,0 +1,163 @@
+// mcu-gc capture: run optional setup code on the board, gc.collect(), micropython.mem_info(1),
+// and save a snapshot (JSON) — raw text, parsed structure, board identity, time, port and the
+// capture's own footprint. Optionally (--ram) the heap's bytes as a heap image for `analyze`.
+
+import cliProgress from 'cli-progress';
+import type { CommandModule } from 'yargs';
+import { type Snapshot } from '../capture/snapshot.js';
+import { IncompleteCapture, captureSnapshot, defaultSnapshotName, profileFor } from '../capture/device.js';
+import { buildHeapImage } from '../capture/ram.js';
+import { RamReadError, readRam } from '../capture/ram-device.js';
+import { freeName, imageNameFor, saveSnapshot } from '../capture/save.js';
+import { UserError } from '../cli/errors.js';
+import { exists, readBytes, writeFileAtomic } from '../io/files.js';
+import { serializeImage } from '../image/format.js';
+import { connect, connectOptionsFrom, withSerialOptions, type SerialArgs } from '../serial/connect.js';
+import type { RawRepl } from '../serial/raw-repl.js';
+import { snapshotSummary } from '../compare/summary.js';
+
+interface Args extends SerialArgs {
+  script?: string;
+  out?: string;
+  force: boolean;
+  collect: boolean;
+  footprint: boolean;
+  ram: boolean;
+  'ram-out'?: string;
+  progress: boolean;
+}
+
+export function progressBar(label: string, enabled: boolean): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} bytes`, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress: (done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(Math.min(done, total));
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** Connects, captures, and saves; returns the snapshot and where it went. Shared with `compare`. */
+export async function captureToFile(
+  args: SerialArgs & { script?: string; out?: string; force: boolean; collect: boolean; footprint: boolean },
+  opts: { save: boolean; echoScript: boolean; onConnected?: (repl: RawRepl) => Promise<void> },
+): Promise<{ snapshot: Snapshot; file?: string; repl: RawRepl }> {
+  // Everything that can fail locally fails before the board is touched.
+  const script = args.script !== undefined ? { file: args.script, code: readBytes(args.script) } : undefined;
+  if (opts.save && args.out !== undefined && !args.force && exists(args.out)) {
+    throw new UserError(`${args.out}: already exists (use --force to replace it)`);
+  }
+  const repl = await connect(args.port, connectOptionsFrom(args));
+  let snapshot: Snapshot;
+  try {
+    snapshot = await captureSnapshot(repl, {
+      ...(script ? { script } : {}),
+      collect: args.collect,
+      footprint: args.footprint,
+      port: repl.port.path ?? args.port,
+      softReset: args['soft-reset'],
+      timeoutMs: args.timeout * 1000,
+      ...(opts.echoScript ? { onScriptOutput: (c: Uint8Array) => process.stdout.write(c) } : {}),
+    });
+  } catch (e) {
+    if (e instanceof IncompleteCapture) {
+      await repl.close().catch(() => {});
+      // Keep what arrived: always saved, even for compare.
+      const file = args.out ?? freeName(defaultSnapshotName(e.snapshot));
+      saveSnapshot(file, e.snapshot, args.force);
+      throw new UserError(`${e.message}\nsaved what arrived to ${file} (marked incomplete: ${e.snapshot.raw.length} characters)`, 1);
+    }
+    await repl.close().catch(() => {});
+    throw e;
+  }
+  let file: string | undefined;
+  if (opts.save) {
+    file = args.out ?? freeName(defaultSnapshotName(snapshot));
+    saveSnapshot(file, snapshot, args.force);
+  }
+  return { snapshot, ...(file !== undefined ? { file } : {}), repl };
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'capture',
+  describe: 'Save a snapshot of a board\'s heap: gc.collect(), then micropython.mem_info(1), as JSON',
+  builder: (y) =>
+    withSerialOptions(
+      y
+        .option('script', { type: 'string', describe: 'local .py file to run first (its globals stay alive, as with mpremote run)' })
+        .option('out', { alias: 'o', type: 'string', describe: 'snapshot file (default: capture-<board>-<time>.json here)' })
+        .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })
+        .option('collect', { type: 'boolean', default: true, describe: 'run gc.collect() before the dump (--no-collect: the heap with its garbage)' })
+        .option('footprint', { type: 'boolean', default: true, describe: 'measure the capture\'s own heap use with a second short dump' })
+        .option('ram', { type: 'boolean', default: false, describe: 'also read the heap\'s bytes (uctypes.bytearray_at) into a heap image for `analyze`' })
+        .option('ram-out', { type: 'string', describe: 'heap image file (default: the snapshot name with .heap.json)' })
+        .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr for --ram (only on a terminal)' })
+        .example('$0 capture --port a0', 'snapshot the heap of /dev/ttyACM0')
+        .example('$0 capture -p /dev/ttyUSB0 --script setup.py --ram', 'run setup.py, then snapshot the heap and its bytes'),
+    ) as never,
+  handler: async (args) => {
+    const ramOut = args['ram-out'];
+    if (ramOut !== undefined && !args.force && exists(ramOut)) throw new UserError(`${ramOut}: already exists (use --force to replace it)`);
+    const { snapshot, file, repl } = await captureToFile(args, { save: true, echoScript: true });
+    try {
+      process.stdout.write(`saved ${file}\n${snapshotSummary(snapshot)}`);
+      for (const i of snapshot.parsed.issues) process.stderr.write(`${file}: dump line ${i.line}: ${i.severity}: ${i.message}\n`);
+      for (const n of snapshot.notes) process.stderr.write(`note: ${n}\n`);
+      if (!snapshot.complete) {
+        process.exitCode = 1;
+        process.stderr.write(`${file}: the capture is incomplete (see the notes above)\n`);
+        return;
+      }
+      if (args.ram) {
+        const profile = profileFor(snapshot.device.version) ?? (snapshot.parsed.offsetDigits === 5 ? 'v1.9.4' : 'v1.27');
+        const bar = progressBar('heap', args.progress);
+        let ram;
+        try {
+          ram = await readRam(repl, snapshot.parsed, { collect: args.collect, onProgress: bar.onProgress, timeoutMs: args.timeout * 1000 });
+        } catch (e) {
+          bar.stop();
+          if (e instanceof RamReadError) throw new UserError(`--ram: ${e.message} (the snapshot ${file} is saved)`, 1);
+          throw e;
+        }
+        bar.stop();
+        let built;
+        try {
+          built = buildHeapImage(ram.dump, ram.windows, ram.bytes, profile);
+        } catch (e) {
+          throw new UserError(`--ram: ${e instanceof Error ? e.message : String(e)} (the snapshot ${file} is saved)`, 1);
+        }
+        const imageFile = ramOut ?? freeName(imageNameFor(file!));
+        const meta = {
+          source: 'mcu-gc capture --ram',
+          snapshot: file,
+          time: new Date().toISOString(),
+          port: snapshot.port,
+          device: snapshot.device,
+          profileFrom: snapshot.device.version ? `MicroPython ${snapshot.device.version}` : 'the dump format',
+          notes: built.notes,
+          dump: ram.dumpText,
+        };
+        writeFileAtomic(imageFile, serializeImage(built.image, meta), { force: args.force });
+        const bytes = built.image.areas.reduce((n, a) => n + a.bytes.length, 0);
+        process.stdout.write(
+          `saved ${imageFile}: ${bytes} heap bytes in ${built.image.areas.length} area(s), tables from ${built.image.areas.map((a) => '0x' + a.start.toString(16)).join(', ')}, finaliser ${built.image.finaliser}, ${built.image.types.size} type address(es) learnt\n`,
+        );
+      }
+    } finally {
+      await repl.close();
+    }
+  },
+};
+
+export default command;

@@ -1,0 +1,112 @@
+// mcu-gc compare --board=X --port P: capture the device's heap, build the same board in the
+// emulator from its config, check the device's layout against the config (explaining each
+// mismatch), and compare totals, letters and the block maps.
+
+import type { CommandModule } from 'yargs';
+import { BoardError } from '../../emulator/board.js';
+import { loadBoard } from '../boards/load.js';
+import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
+import { UserError } from '../cli/errors.js';
+import { compareDumps } from '../compare/compare.js';
+import { type ConfigCheck, checkAgainstConfig, emulatedDump } from '../compare/emulate.js';
+import { type OutputArgs, useColor, writeComparison } from '../compare/output.js';
+import { safe } from '../compare/render-text.js';
+import { exists } from '../io/files.js';
+import { type SerialArgs, withSerialOptions } from '../serial/connect.js';
+import { captureToFile } from './capture.js';
+import { withOutputOptions } from './diff.js';
+import pc from 'picocolors';
+
+interface Args extends SerialArgs, OverrideArgs, OutputArgs {
+  board: string;
+  script?: string;
+  out?: string;
+  save: boolean;
+  collect: boolean;
+  footprint: boolean;
+}
+
+export function checksText(checks: ConfigCheck[], file: string, color: boolean): string {
+  const k = pc.createColors(color);
+  const out = [`config checks against ${safe(file)}:`];
+  for (const c of checks) {
+    const mark = c.ok ? k.green('✓') : k.red('✗');
+    let line = `  ${mark} ${c.what}: device ${safe(c.device ?? '-')}, config ${safe(c.config ?? '-')}`;
+    if (c.explain) line += `\n      ${k.yellow(safe(c.explain))}`;
+    out.push(line);
+  }
+  return out.join('\n') + '\n\n';
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'compare',
+  describe: 'Capture a board\'s heap and compare it with the same board emulated from its config',
+  builder: (y) =>
+    withOutputOptions(
+      withOverrideOptions(
+        withSerialOptions(
+          y
+            .option('board', { alias: 'b', type: 'string', demandOption: true, describe: 'board config (see mcu-gc boards)' })
+            .option('script', { type: 'string', describe: 'local .py file to run on the device first (device only: the emulator cannot run Python)' })
+            .option('out', { alias: 'o', type: 'string', describe: 'where to save the device snapshot (default: capture-<board>-<time>.json)' })
+            .option('save', { type: 'boolean', default: true, describe: 'keep the device snapshot (--no-save: do not write it)' })
+            .option('collect', { type: 'boolean', default: true, describe: 'gc.collect() on the device before the dump' })
+            .option('footprint', { type: 'boolean', default: true, describe: 'measure the capture\'s own heap use' })
+            .example('$0 compare --board=rp2-pico --port a0', 'device vs emulator for a Pico on /dev/ttyACM0')
+            .example('$0 compare --board=webassembly -p /dev/pts/3 --heap-size 65536 --html cmp.html', 'with the heap size the device was started with'),
+        ),
+      ),
+    ) as never,
+  handler: async (args) => {
+    // Bad flags and configs fail before the board is touched.
+    const spec = loadBoard(args.board);
+    const overrides = overridesFrom(args);
+    if (args.html !== undefined && !args.force && exists(args.html)) throw new UserError(`${args.html}: already exists (use --force to replace it)`);
+    let emu;
+    try {
+      emu = emulatedDump(spec, overrides);
+    } catch (e) {
+      if (e instanceof BoardError) throw new UserError(`${spec.file ?? spec.id}${e.key ? `: ${e.key}` : ''}: ${e.message}`);
+      throw e;
+    }
+    const { snapshot, file, repl } = await captureToFile(args, { save: args.save, echoScript: !args.json });
+    await repl.close();
+    const device = snapshot.parsed;
+    const checks = checkAgainstConfig(device, snapshot.device, emu, overrides);
+    const notes: string[] = [];
+    for (const i of device.issues.filter((x) => x.severity === 'error').slice(0, 5)) notes.push(`device dump line ${i.line}: ${i.message}`);
+    if (!snapshot.complete) notes.push('the device capture is incomplete');
+    if (emu.board.notes.length) notes.push(...emu.board.notes);
+    let c = compareDumps(
+      { label: `device ${snapshot.port ?? args.port} (MicroPython ${snapshot.device.version ?? '?'}${snapshot.device.platform ? ' ' + snapshot.device.platform : ''})`, parsed: device },
+      { label: `emulator: ${spec.id} (${spec.file ?? spec.name}), boot-time heap model after gc.collect()`, parsed: emu.parsed },
+    );
+    if (args.script !== undefined) {
+      // What the script built exists only on the device: the comparable parts are the layout
+      // and the totals the layout fixes.
+      notes.push(`${args.script} ran on the device only (the emulator cannot run Python): used/free, letters and the block map below are the device's; compare the layout and totals`);
+      const keep = new Set(['total', 'max new split', 'stack limit']);
+      c = {
+        ...c,
+        stats: c.stats.map((r) => (keep.has(r.name) ? r : { name: r.name, unit: r.unit, ...(r.a !== undefined ? { a: r.a } : {}) })),
+        letters: c.letters.map((l) => ({ ...l, b: 0 })),
+        diff: { comparedBlocks: 0, differingBlocks: 0, runs: [], runsTotal: 0 },
+        identical: false,
+      };
+    } else {
+      notes.push('the emulator side is the engine\'s model of the REPL\'s boot-time objects: the layout must match exactly; used blocks and the map show how far the device\'s real contents are from that model');
+    }
+    const color = useColor(args.color);
+    const header = (file ? `saved device snapshot ${file}\n` : '') + checksText(checks, spec.file ?? spec.id, color);
+    writeComparison(c, device, emu.parsed, args, {
+      title: `mcu-gc compare --board=${spec.id}`,
+      notes,
+      header,
+      json: { board: spec.id, snapshot: file ?? null, checks, device: { identity: snapshot.device, footprint: snapshot.footprint } },
+    });
+    // A layout that does not match the config is a failed check.
+    process.exitCode = c.layout.match ? 0 : 1;
+  },
+};
+
+export default command;
