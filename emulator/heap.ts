@@ -66,7 +66,7 @@ export interface HeapCounters {
   areasFreed: number;
 }
 
-export type WarningCode = 'v1.9.4-stale-free-run' | 'v1.9.4-double-collect' | 'split-auto-freed-live-area';
+export type WarningCode = 'v1.9.4-double-collect' | 'split-auto-freed-live-area';
 
 export interface HeapWarning {
   code: WarningCode;
@@ -583,18 +583,12 @@ export class GcHeap {
       if (s.end >= 0) {
         const start = s.end - s.nFree + 1;
         if (start < 0) {
+          // The stale count can only matter when the run found starts at block 0 (a used
+          // block resets it), and then the run "starts" before the pool: on a device the
+          // ATB write lands (size_t-wrapped) far outside the heap.
           throw new HeapCrash(
-            `v1.9.4 gc_alloc(${nBytes}) bug: the stale free-run count from before the collection puts the new block ${-start} block(s) before the pool start (${hex(area.poolStart)}); a device would write outside the heap here`,
+            `v1.9.4 gc_alloc(${nBytes}) bug: after the collection the free-run count was not reset (fixed in v1.10, commit 91041945c9), so the new block would start ${-start} block(s) before the pool start (${hex(area.poolStart)}); a device writes outside the heap here`,
           );
-        }
-        for (let b = start; b <= s.end; b++) {
-          if (area.kind(b) !== AT_FREE) {
-            this.warn(
-              'v1.9.4-stale-free-run',
-              `v1.9.4 gc_alloc(${nBytes}) bug: the block at ${hex(area.addr(start))} overlaps blocks still in use, because the free-run count was not reset after the collection (fixed in v1.10, commit 91041945c9)`,
-            );
-            break;
-          }
         }
         return { area, start, end: s.end, nFree: s.nFree };
       }

@@ -192,6 +192,7 @@ export class TraceReader implements TraceHeader {
     while (this.readLine()) {
       const key = this.keyword();
       if (!HEADER_KEYS.has(key)) {
+        if (!OP_KEYS.includes(key)) this.fail(`unknown operation '${key}'`, 0);
         this.checkHeader();
         this.pending = this.parseOp(key);
         break;
@@ -299,8 +300,11 @@ export class TraceReader implements TraceHeader {
     return this.tok(0);
   }
 
+  /** Token k as text for messages: control and invalid bytes shown escaped. */
   private tok(k: number): string {
-    return utf8.decode(this.buf.subarray(this.ts[k]!, this.te[k]!));
+    return utf8
+      .decode(this.buf.subarray(this.ts[k]!, this.te[k]!))
+      .replace(/[\u0000-\u001f\u007f\ufffd]/g, (c) => (c === '\ufffd' ? '\\x??' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   }
 
   private tokIs(k: number, s: string): boolean {

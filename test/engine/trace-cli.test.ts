@@ -1,0 +1,80 @@
+// Bad traces fail with one line, FILE:LINE:COL: message (byte N), exit 2, no stack trace.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = new URL('../../bin/mcu-gc.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-trace-'));
+
+function run(name: string, text: string | Buffer) {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  const r = spawnSync(process.execPath, [bin, 'trace', file], { encoding: 'utf8' });
+  return { file, code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const HDR = 'gc v1.27\nword 4\nblock 16\nheap 0x20000000 0x20001000\n';
+
+describe('mcu-gc trace with bad input', () => {
+  it.each([
+    ['unknown op', HDR + 'alloc a 10\nfrob a\n', 6, 1, "unknown operation 'frob'"],
+    ['missing argument', HDR + 'alloc a\n', 5, 7, "'alloc' is missing an argument (usage: alloc NAME SIZE [fin])"],
+    ['slot out of range', HDR + 'alloc a 1\nroot 32 a\n', 6, 6, 'root slot 32 is out of range (0..31)'],
+    ['size out of range', HDR + 'alloc a 0x100000000\n', 5, 9, 'size 0x100000000 is out of range (0..4294967295)'],
+    ['not a number', HDR + 'alloc a 12x\n', 5, 9, "size '12x' is not a number (decimal or 0x hex)"],
+    ['gc_add without split', 'gc v1.27\nheap 0x1000 0x2000\nheap 0x3000 0x4000\nalloc a 1\n', 3, 1, "a second 'heap' line is gc_add(), which needs 'split 1'"],
+    ['heap end below start', 'gc v1.27\nheap 0x2000 0x1000\n', 2, 13, 'heap end 0x1000 is not above its start 0x2000'],
+    ['header after ops', HDR + 'alloc a 1\nword 8\n', 6, 1, "header line 'word' after the first operation"],
+    ['unknown type', HDR + 'alloc a 16\ntype a frob\n', 6, 8, "unknown type 'frob'"],
+    ['weak without weakref', HDR + 'alloc a 16\nweak a\n', 6, 1, "'weak' needs 'weakref 1' in the header"],
+  ])('%s', (_name, text, line, col, msg) => {
+    const r = run(`${_name.replace(/ /g, '-')}.trace`, text);
+    expect(r.code).toBe(2);
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${r.file}:${line}:${col}: ${msg}`);
+    // the byte offset points at the offending token
+    const m = /\(byte (\d+)\)$/.exec(lines[0]!);
+    expect(m).not.toBeNull();
+    const before = Buffer.from(text).subarray(0, Number(m![1])).toString();
+    expect(before.split('\n').length).toBe(line);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('a heap too small for the tables is a bad heap line', () => {
+    const r = run('tiny.trace', 'gc v1.27\nheap 0x1000 0x1010\nalloc a 1\n');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/tiny\.trace:2: heap 0x1000\.\.0x1010 .*too small/);
+  });
+
+  it('a missing file is one line, exit 2', () => {
+    const r = spawnSync(process.execPath, [bin, 'trace', join(dir, 'nope.trace')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`mcu-gc: ${join(dir, 'nope.trace')}: cannot read: no such file or directory`);
+  });
+
+  it('binary garbage fails on line 1 without a stack trace', () => {
+    const r = run('garbage.trace', Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/garbage\.trace:1:1: /);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('a v1.9.4 crash keeps the output so far, says what would happen, and exits 1', () => {
+    const t = 'gc v1.9.4\nfinaliser 0\nheap 0x20000000 0x20000400\nalloc g 16\nalloc big 912\nroot 0 big\nalloc x 48\n';
+    const r = run('crash.trace', t);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('alloc g = 0x20000040\nalloc big = 0x20000050\n');
+    expect(r.err).toMatch(/crash\.trace:7: emulated firmware would crash: v1\.9\.4 gc_alloc\(48\) bug/);
+  });
+
+  it('v1.9.4 warnings go to stderr with the line, output unchanged', () => {
+    const t = 'gc v1.9.4\nfinaliser 0\nheap 0x20000000 0x20000400\nalloc big 928\nroot 0 big\nthreshold 1\nalloc x 48\nstats\n';
+    const r = run('warn.trace', t);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('alloc big = 0x20000040\nalloc x = NULL\nstats collections=2\n');
+    expect(r.err).toMatch(/warn\.trace:7: warning: v1\.9\.4 gc_alloc\(48\) bug: collected twice/);
+  });
+});
