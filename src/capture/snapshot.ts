@@ -3,6 +3,7 @@
 // Loading re-parses the raw text (the stored `parsed` is for readers of the file, not trusted),
 // so a snapshot from an older mcu-gc is read with today's parser.
 
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UserError, located } from '../cli/errors.js';
 import { type ParsedMemInfo, parseMemInfo } from '../memdump/index.js';
@@ -91,14 +92,8 @@ export function loadDump(text: string, file: string): LoadedDump {
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      const pos = /position (\d+)/.exec(msg);
-      if (pos) {
-        const at = Number(pos[1]);
-        const line = text.slice(0, at).split('\n').length;
-        throw new UserError(located(file, line, `not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`, undefined, Buffer.byteLength(text.slice(0, at))));
-      }
-      throw new UserError(`${file}: not valid JSON: ${msg}`);
+      const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/, ".*$/, '');
+      throw new UserError(jsonErrorAt(text, file, msg));
     }
     const r = snapshotSchema.safeParse(raw);
     if (!r.success) {
@@ -115,6 +110,20 @@ export function loadDump(text: string, file: string): LoadedDump {
     throw new UserError(`${file}:1: no micropython.mem_info() output found (expected "stack: …", "GC: total: …" lines)`);
   }
   return { label: file, parsed };
+}
+
+/**
+ * V8's JSON.parse messages carry no position; JSON is YAML 1.2, so the yaml parser (already a
+ * dependency) locates the first syntax error as line and byte offset.
+ */
+function jsonErrorAt(text: string, file: string, msg: string): string {
+  const err = parseDocument(text).errors[0];
+  const lp = err?.linePos?.[0];
+  if (err && lp) {
+    const offset = Buffer.byteLength(text.slice(0, err.pos[0]));
+    return located(file, lp.line, `not valid JSON: ${msg}`, undefined, offset);
+  }
+  return `${file}: not valid JSON: ${msg}`;
 }
 
 export function serializeSnapshot(s: Snapshot): string {

@@ -1,7 +1,13 @@
 // Capture against the virtual board (the real WebAssembly MicroPython behind a real pty,
 // driven over the real serial code path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dumpAllocTable } from '../../emulator/index.js';
+import { loadImage } from '../../emulator/image.js';
 import { captureSnapshot } from '../../src/capture/device.js';
+import { buildHeapImage } from '../../src/capture/ram.js';
+import { readRam } from '../../src/capture/ram-device.js';
+import { parseImage, serializeImage } from '../../src/image/format.js';
+import { parseMemInfo } from '../../src/memdump/index.js';
 import { openRawRepl } from '../../src/serial/open.js';
 import type { RawRepl } from '../../src/serial/raw-repl.js';
 import { startVirtualBoard, type VirtualBoard } from '../../src/virtual-board/board.js';
@@ -23,17 +29,54 @@ describe('capture from the virtual board', () => {
     const s = await captureSnapshot(repl, {
       script: { file: 'setup.py', code: 'keep = [bytearray(i * 5) for i in range(40)]\nd = {i: str(i) for i in range(30)}\nprint("setup done")' },
     });
-    console.log(JSON.stringify({ ...s, raw: s.raw.length, parsed: { ...s.parsed, areas: s.parsed.areas.length } }, null, 1));
     expect(s.complete).toBe(true);
     expect(s.parsed.issues).toEqual([]);
+    // gc.mem_alloc() printed by the capture command right before mem_info, and right after.
+    expect(s.memAlloc).toBeGreaterThan(2000);
     expect(s.parsed.gc!.used).toBe(s.memAlloc);
     expect(s.parsed.gc!.used).toBe(s.after!.memAlloc);
-    // split-heap-auto: gc.mem_free() = free + max new split (py/gc.c gc_info users, modgc.c).
+    // split-heap-auto: gc.mem_free() = free + max new split (py/modgc.c).
     expect(s.parsed.gc!.free + s.parsed.gc!.maxNewSplit!).toBe(s.after!.memFree);
+    expect(s.parsed.gc!.total).toBe(96000);
     expect(s.device.version).toBe('1.27.0');
     expect(s.device.platform).toBe('webassembly');
     expect(s.script!.output).toContain('setup done');
     expect(s.footprint!.allocatedBeforeDump).toBe(0);
     expect(s.footprint!.codeBlocks).toBeGreaterThan(0);
+    expect(s.footprint!.codeBlocks).toBeLessThan(200);
+  });
+
+  it('a setup script that raises still gets its heap captured, with the error kept', async () => {
+    const s = await captureSnapshot(repl, { script: { file: 'bad.py', code: 'junk = [0] * 50\n1/0' }, footprint: false });
+    expect(s.script!.error).toContain('ZeroDivisionError');
+    expect(s.complete).toBe(true);
+    expect(s.notes.join(' ')).toContain('raised ZeroDivisionError');
+    expect(s.parsed.gc!.used).toBe(s.memAlloc);
+  });
+
+  it('--ram: the heap image regenerates the dump printed in the same command', async () => {
+    const s = await captureSnapshot(repl, { footprint: false });
+    const progress: number[] = [];
+    const ram = await readRam(repl, s.parsed, { onProgress: (d) => progress.push(d) });
+    expect(ram.dump.issues).toEqual([]);
+    const built = buildHeapImage(ram.dump, ram.windows, ram.bytes, 'v1.27');
+    const img = parseImage(serializeImage(built.image, { test: true }), 'img.json');
+    expect(img.areas).toHaveLength(1);
+    // The table start found from the bytes is consistent with the pool and with finalisers on
+    // (the pyscript variant enables MICROPY_ENABLE_FINALISER).
+    expect(img.finaliser).toBe(true);
+    expect(img.areas[0]!.end).toBe(s.parsed.areas[0]!.start + 96000);
+    expect(img.splitAuto).toBe(true);
+    expect(img.types.size).toBeGreaterThanOrEqual(3);
+    const loaded = loadImage(img);
+    const regenerated = parseMemInfo(dumpAllocTable(loaded.heap, loaded.types));
+    const a = ram.dump.areas[0]!.map;
+    const b = regenerated.areas[0]!.map;
+    expect(b.length).toBe(a.length);
+    let differ = 0;
+    for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) differ++;
+    // Only the read's own bytearray_at header (allocated after the dump) may differ.
+    expect(differ).toBeLessThanOrEqual(2);
+    expect(progress[progress.length - 1]).toBe(ram.bytes[0]!.length);
   });
 });
