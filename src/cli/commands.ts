@@ -1,19 +1,25 @@
-// The command registry. Add a command by writing src/commands/<name>.ts (a yargs
-// CommandModule as default export) and listing it here.
+// The command registry: name → module loader. Only the command being run is imported,
+// so `mcu-gc trace` does not pay for loading the serial stack or the WebAssembly
+// MicroPython (startup time and memory matter for long trace replays). Add a command by
+// writing src/commands/<name>.ts (a yargs CommandModule as default export) and listing
+// it here.
 import type { CommandModule } from 'yargs';
-import conformance from '../commands/conformance.js';
-import trace from '../commands/trace.js';
-import ports from '../commands/ports.js';
-import exec from '../commands/exec.js';
-import runScript from '../commands/run-script.js';
-import virtualBoard from '../commands/virtual-board.js';
-import analyze from '../commands/analyze.js';
-import boards from '../commands/boards.js';
-import layout from '../commands/layout.js';
-import run from '../commands/run.js';
-import capture from '../commands/capture.js';
-import compare from '../commands/compare.js';
-import diff from '../commands/diff.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [trace, conformance, ports, exec, runScript, virtualBoard, analyze, boards, layout, run, capture, compare, diff];
+type Loader = () => Promise<{ default: CommandModule<any, any> }>;
+
+export const commandLoaders: Record<string, Loader> = {
+  run: () => import('../commands/run.js'),
+  boards: () => import('../commands/boards.js'),
+  layout: () => import('../commands/layout.js'),
+  trace: () => import('../commands/trace.js'),
+  conformance: () => import('../commands/conformance.js'),
+  analyze: () => import('../commands/analyze.js'),
+  ports: () => import('../commands/ports.js'),
+  exec: () => import('../commands/exec.js'),
+  'run-script': () => import('../commands/run-script.js'),
+  'virtual-board': () => import('../commands/virtual-board.js'),
+  capture: () => import('../commands/capture.js'),
+  compare: () => import('../commands/compare.js'),
+  diff: () => import('../commands/diff.js'),
+};

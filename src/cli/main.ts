@@ -3,12 +3,20 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands.js';
+import { commandLoaders } from './commands.js';
 import { UserError } from './errors.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`mcu-gc: ${message}\n`);
   process.exit(code);
+}
+
+// `mcu-gc boards | head`: the reader went away; stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
 }
 
 process.on('unhandledRejection', (e) => {
@@ -32,7 +40,13 @@ const cli = yargs(hideBin(process.argv))
   .alias('h', 'help')
   .version();
 
-for (const c of commands) cli.command(c);
+// The command named on the command line is loaded alone; with none (or an unknown one)
+// every command is loaded so that --help and suggestions can list them all.
+const argv = hideBin(process.argv);
+const named = argv.find((a) => !a.startsWith('-'));
+const wanted = named !== undefined && named in commandLoaders ? [named] : Object.keys(commandLoaders);
+const modules = await Promise.all(wanted.map((n) => commandLoaders[n]!()));
+for (const m of modules) cli.command(m.default);
 
 try {
   await cli.parseAsync();
