@@ -263,6 +263,11 @@ export function parseMemInfo(input: string | Uint8Array, opts: ParseOptions = {}
   // the same heap state: mem_info allocates nothing between them).
   const s = mapStats(out.areas);
   out.complete = out.gc !== undefined && s.unknownBlocks === 0 && out.areas.length > 0;
+  if (out.gc && out.areas.length > 0 && blockSize === undefined) {
+    // No offset step to read and total ÷ blocks is no block size: the table is cut short.
+    issue('error', st.gcLine, st.gcOffset, `the GC line says total ${out.gc.total} but the table's ${s.blocks} blocks give no power-of-two block size (the table is incomplete?)`);
+    out.complete = false;
+  }
   if (out.gc && out.areas.length > 0 && s.unknownBlocks === 0 && blockSize !== undefined) {
     const g = out.gc;
     const checks: [string, number, number][] = [
@@ -278,6 +283,8 @@ export function parseMemInfo(input: string | Uint8Array, opts: ParseOptions = {}
       // %u prints 32 bits; compare modulo 2^32 so a >4 GiB 64-bit heap does not trip this.
       if (printed !== counted % 4294967296) {
         issue('error', st.gcLine, st.gcOffset, `the GC line says ${name} ${printed} but the block map gives ${counted}`);
+        // A table that covers fewer blocks than the total is not the whole heap.
+        if (name === 'total') out.complete = false;
       }
     }
   }
