@@ -52,6 +52,7 @@ interface Mp {
   replInit(): void;
   replProcessChar(c: number): number;
   runPython(code: string): unknown;
+  _module: unknown;
 }
 
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n';
@@ -252,10 +253,19 @@ export class MicroPythonDevice {
     let traceback = '';
     let ret = 0;
     try {
+      // The package's result/exception decoding reads globalThis.Module, which is the most
+      // recently loaded instance; with several boards in one process (or after another
+      // board's soft reset) it must be pointed back at this one first.
+      (globalThis as { Module?: unknown }).Module = this.mp._module;
       this.mp.runPython(code.toString('utf8'));
     } catch (e) {
       const err = e as { name?: string; type?: string; message?: string };
-      if (err.name !== 'PythonError') throw e;
+      if (err.name !== 'PythonError') {
+        // Not a Python exception: report it the way a board reports one, rather than
+        // taking the whole virtual board (and a test process hosting it) down.
+        err.type = 'RuntimeError';
+        err.message = `RuntimeError: virtual board: ${err.message ?? String(e)}\n`;
+      }
       if (err.type === 'SystemExit') ret = PYEXEC_FORCED_EXIT;
       // mp_plat_print is cooked on a board ("\n" → "\r\n"); this path's text is not.
       else traceback = (err.message ?? '').replace(/\r?\n/g, '\r\n');

@@ -16,6 +16,8 @@ declare module '@micropython/micropython-webassembly-pyscript' {
     /** Returns pyexec's status; PYEXEC_FORCED_EXIT (0x100) asks the host to soft-reset. */
     replProcessChar(c: number): number;
     runPython(code: string): unknown;
+    /** The Emscripten module; the package's proxy code reads it from globalThis.Module. */
+    _module: unknown;
   }
   export function loadMicroPython(options?: LoadOptions): Promise<MicroPythonInstance>;
 }

@@ -212,3 +212,32 @@ describe('mcu-gc exec / run-script / ports through the CLI binary', () => {
     for (const p of list) expect(typeof p.path).toBe('string');
   });
 });
+
+describe('several virtual boards in one process', () => {
+  it('keeps each board its own interpreter and heap (exceptions included)', async () => {
+    const a = await startVirtualBoard({ heapSize: 64 * 1024 });
+    const b = await startVirtualBoard({ heapSize: 256 * 1024 });
+    const ra = await openRawRepl(a.path);
+    const rb = await openRawRepl(b.path);
+    try {
+      await ra.enter();
+      await rb.enter();
+      await ra.exec('who = "A"');
+      await rb.exec('who = "B"');
+      // A's exception is decoded from A's memory even though B was loaded last.
+      const r = await ra.exec('print(who)\nraise OSError(5)');
+      expect(r.stdout.trim()).toBe('A');
+      expect(r.exception?.type).toBe('OSError');
+      const mem = async (repl: RawRepl): Promise<number> =>
+        Number(/GC: total: (\d+)/.exec((await repl.exec('import micropython\nmicropython.mem_info()')).stdout)?.[1]);
+      expect(await mem(ra)).toBeLessThan(64 * 1024);
+      expect(await mem(rb)).toBeGreaterThan(128 * 1024);
+      expect((await rb.exec('print(who)')).stdout.trim()).toBe('B');
+    } finally {
+      await ra.close();
+      await rb.close();
+      a.close();
+      b.close();
+    }
+  });
+});
