@@ -230,7 +230,10 @@ export function parseBoard(text: string, file: string): BoardSpec {
 }
 
 export function loadBoardFile(file: string): BoardSpec {
-  const shown = relative(process.cwd(), file) || file;
+  // Shipped configs are named ports/<id>.yaml wherever mcu-gc runs from (stable in reports
+  // and snapshots); other files relative to the current folder.
+  const inPorts = relative(portsDir(), file);
+  const shown = !inPorts.startsWith('..') && !inPorts.includes('/') ? `ports/${inPorts}` : relative(process.cwd(), file) || file;
   return parseBoard(readText(file), shown.startsWith('..') ? file : shown);
 }
 
