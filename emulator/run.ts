@@ -15,6 +15,10 @@ import { BUILTIN_WORKLOADS, findWorkload } from './workloads/builtin.js';
 import { Mutator } from './workloads/mutator.js';
 import { Rng } from './workloads/rng.js';
 import type { Workload, WorkloadContext } from './workloads/types.js';
+import { type Pacing, applyPacing, formatPacing } from './pacing.js';
+import { estimatePauses } from './pause.js';
+import { pauseProfileForBoard } from './pause-boards.js';
+import type { GcHeap } from './heap.js';
 
 export interface RunOptions {
   /** PRNG seed (default 1). */
@@ -26,6 +30,20 @@ export interface RunOptions {
   /** Progress: called every `progressEvery` operations with (done, estimatedTotal). */
   onProgress?: (done: number, total: number) => void;
   progressEvery?: number;
+  /** A what-if collection trigger (emulator/pacing.ts); default: the board's own (stock). */
+  pacing?: Pacing;
+}
+
+/** Estimated stop-the-world time of the run's collections (emulator/pause.ts model). */
+export interface PauseSummary {
+  model: string;
+  collections: number;
+  meanMs: number;
+  maxMs: number;
+  /** The model's error band around maxMs. */
+  maxLowMs: number;
+  maxHighMs: number;
+  totalMs: number;
 }
 
 export interface WorkSummary {
@@ -72,6 +90,10 @@ export interface RunReport {
   systemHeap?: { maxNewSplitAtEnd: number; allocs: number; frees: number; failed: number };
   warnings: HeapWarning[];
   notes: string[];
+  /** The collection trigger in force ('stock': the board's gc.threshold). */
+  pacing: string;
+  /** Pause estimate for the board's CPU, or null for host ports. */
+  pauses: PauseSummary | null;
   /** For gctrace workloads: what the trace's own info/dump/collect lines printed. */
   traceOutput?: string;
 }
@@ -137,8 +159,10 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
     },
   };
   void BOOT_ROOTS;
+  const pacer = opts.pacing ? applyPacing(heap, opts.pacing) : null;
   // The setup itself can run out of memory on a tiny heap: that is a result, not a crash.
   mut.attempt(() => w.run(mut, ctx));
+  pacer?.detach();
   opts.onProgress?.(mut.stats.ops, mut.stats.ops);
   const info = heap.info();
   const c = heap.counters;
@@ -173,6 +197,8 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
     ...(sh ? { systemHeap: { maxNewSplitAtEnd: sh.maxNewSplit(), allocs: sh.allocs, frees: sh.frees, failed: sh.failed } } : {}),
     warnings,
     notes: [...board.notes],
+    pacing: opts.pacing ? formatPacing(opts.pacing) : 'stock',
+    pauses: pauseSummary(board, heap, collections),
   };
   heap.onCollect = null;
   heap.onWarning = null;
@@ -184,9 +210,16 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
  * overrides). The trace's `heap` lines are its gc_init/gc_add: give the board's heap as the
  * first one when the trace has none. Trace faults throw TraceError (see trace/run.ts).
  */
-export function runTraceOnBoard(board: BoardMachine, trace: Trace, name: string, opts: { onOp?: (i: number) => void } = {}): RunReport {
+export function runTraceOnBoard(
+  board: BoardMachine,
+  trace: Trace,
+  name: string,
+  opts: { onOp?: (i: number) => void; pacing?: Pacing } = {},
+): RunReport {
   const m = board.machine;
   const heap = m.heap;
+  // runTrace's gc_init resets the threshold; the pacing model goes on after it, at the first op.
+  let pacingApplied = false;
   const bpb = board.config.blockSize;
   const collections: CollectionRecord[] = [];
   let worstFree: number | null = null;
@@ -199,7 +232,13 @@ export function runTraceOnBoard(board: BoardMachine, trace: Trace, name: string,
         if (worstFree === null || f < worstFree) worstFree = f;
       }
     },
-    ...(opts.onOp ? { onOp: opts.onOp } : {}),
+    onOp: (i) => {
+      if (!pacingApplied && opts.pacing) {
+        applyPacing(heap, opts.pacing);
+        pacingApplied = true;
+      }
+      opts.onOp?.(i);
+    },
   });
   const info = heap.info();
   const c = heap.counters;
@@ -236,5 +275,28 @@ export function runTraceOnBoard(board: BoardMachine, trace: Trace, name: string,
     warnings: res.warnings,
     notes: [...board.notes, 'trace output (its info/dump/collect lines) is in traceOutput'],
     traceOutput: res.output,
+    pacing: opts.pacing ? formatPacing(opts.pacing) : 'stock',
+    pauses: pauseSummary(board, heap, collections),
+  };
+}
+
+function pauseSummary(board: BoardMachine, heap: GcHeap, collections: CollectionRecord[]): PauseSummary | null {
+  const profile = pauseProfileForBoard(board.spec.id);
+  if (!profile || collections.length === 0) return null;
+  const est = estimatePauses(heap, collections, profile);
+  let max = est[0]!;
+  let total = 0;
+  for (const e of est) {
+    total += e.ms;
+    if (e.ms > max.ms) max = e;
+  }
+  return {
+    model: profile.name,
+    collections: est.length,
+    meanMs: total / est.length,
+    maxMs: max.ms,
+    maxLowMs: max.lowMs,
+    maxHighMs: max.highMs,
+    totalMs: total,
   };
 }

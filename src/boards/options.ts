@@ -16,6 +16,8 @@ export interface OverrideArgs {
   'heap-start'?: string | undefined;
   'pool-start'?: string | undefined;
   'pool-total'?: string | undefined;
+  /** A collection-trigger model (emulator/pacing.ts), not a board override: run applies it. */
+  pacing?: string | undefined;
 }
 
 export function withOverrideOptions<T>(y: Argv<T>): Argv<T & OverrideArgs> {
@@ -31,7 +33,13 @@ export function withOverrideOptions<T>(y: Argv<T>): Argv<T & OverrideArgs> {
       describe: 'from a captured mem_info(1): the address in "GC memory layout; from ADDR" (hex)',
       group: 'Heap placement:',
     })
-    .option('pool-total', { type: 'string', describe: 'from a captured mem_info(1): the N in "GC: total: N" (first area)', group: 'Heap placement:' }) as Argv<
+    .option('pool-total', { type: 'string', describe: 'from a captured mem_info(1): the N in "GC: total: N" (first area)', group: 'Heap placement:' })
+    .option('pacing', {
+      type: 'string',
+      describe:
+        'collection trigger what-if: stock | off | threshold:BYTES | gogc:PERCENT[,min=BYTES] (Go) | live:FACTOR[,min=OBJECTS] (CPython free-threaded)',
+      group: 'What-if overrides:',
+    }) as Argv<
     T & OverrideArgs
   >;
 }
@@ -87,7 +95,7 @@ export function overridesFrom(a: OverrideArgs): BoardOverrides {
 }
 
 /** A `--vs` spec: "esp32s3", "--block-size 32" (same board) or "esp32 --block-size 32". */
-export function parseVsSpec(spec: string, defaultBoard: string): { board: string; overrides: BoardOverrides; label: string } {
+export function parseVsSpec(spec: string, defaultBoard: string): { board: string; overrides: BoardOverrides; label: string; pacing?: string } {
   const tokens = spec.trim().split(/\s+/).filter(Boolean);
   if (tokens.length === 0) throw new UserError('--vs: give a board and/or flags, e.g. --vs esp32s3 or --vs "--block-size 32"');
   const board = tokens[0]!.startsWith('-') ? defaultBoard : tokens.shift()!;
@@ -101,5 +109,5 @@ export function parseVsSpec(spec: string, defaultBoard: string): { board: string
     throw new UserError(`--vs "${spec}": ${(e as Error).message}`);
   }
   if (parsed._.length > 0) throw new UserError(`--vs "${spec}": unexpected '${String(parsed._[0])}' (one board, then flags)`);
-  return { board, overrides: overridesFrom(parsed), label: spec.trim() };
+  return { board, overrides: overridesFrom(parsed), label: spec.trim(), ...(parsed.pacing !== undefined ? { pacing: parsed.pacing } : {}) };
 }

@@ -33,6 +33,8 @@ const cli = yargs(hideBin(process.argv))
   .wrap(Math.min(110, process.stdout.columns || 100))
   .fail((msg, err) => {
     if (err instanceof UserError) fail(err.message, err.exitCode);
+    // yargs' own argument errors (e.g. `--vs "--block-size 32"`: a value that looks like a flag).
+    if (err && err.name === 'YError') fail(`${err.message} (see mcu-gc --help)`, 2);
     if (err) fail(`internal error: ${err.message} (please report this)`, 70);
     fail(`${msg} (see mcu-gc --help)`, 2);
   })

@@ -15,6 +15,17 @@ import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { traceErrorMessage } from '../trace/errors.js';
 import { boardFromArgs } from './layout.js';
+import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
+
+function pacingFrom(spec: string | undefined, flag: string): Pacing | undefined {
+  if (spec === undefined) return undefined;
+  try {
+    return parsePacing(spec);
+  } catch (e) {
+    if (e instanceof PacingError) throw new UserError(`${flag}: ${e.message}`);
+    throw e;
+  }
+}
 
 interface Args extends OverrideArgs {
   board: string;
@@ -50,7 +61,7 @@ function progressBar(enabled: boolean): { onProgress?: (done: number, total: num
 }
 
 /** A gctrace file as the workload: its header overrides the board's GC config, its heap lines the board's heap. */
-function runTraceFile(file: string, boardName: string, args: Args): RunReport {
+function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacing | undefined): RunReport {
   const text = readText(file);
   const spec = loadBoard(boardName);
   let board: BoardMachine;
@@ -69,13 +80,13 @@ function runTraceFile(file: string, boardName: string, args: Args): RunReport {
       throw e;
     }
     board = buildBoard(spec, { config: trace.config });
-    return runTraceOnBoard(board, trace, file);
+    return runTraceOnBoard(board, trace, file, pacing ? { pacing } : {});
   } catch (e) {
     throw traceErrorMessage(file, e);
   }
 }
 
-function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showProgress: boolean): RunReport {
+function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
   const wl = args.workload ?? DEFAULT_WORKLOAD;
   if (findWorkload(wl)) {
     const board = boardFromArgs(boardName, overrideArgs);
@@ -86,12 +97,13 @@ function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showP
         scale: args.scale,
         ...(args['dump-every'] ? { dumpEvery: args['dump-every'] } : {}),
         ...(p.onProgress ? { onProgress: p.onProgress } : {}),
+        ...(pacing ? { pacing } : {}),
       });
     } finally {
       p.stop();
     }
   }
-  if (exists(wl)) return runTraceFile(wl, boardName, { ...args, ...overrideArgs });
+  if (exists(wl)) return runTraceFile(wl, boardName, { ...args, ...overrideArgs }, pacing);
   throw new UserError(`workload '${wl}' is neither a built-in (${listWorkloads().map((w) => w.name).join(', ')}) nor a gctrace file`);
 }
 
@@ -121,7 +133,8 @@ const command: CommandModule<object, Args> = {
       .example('$0 run --board=esp32', 'the default workload (sensor-logger) on ESP32_GENERIC')
       .example('$0 run --board=RPI_PICO http-json --json', '')
       .example('$0 run --board=esp32 fragmentation --vs esp32s3', 'side by side')
-      .example('$0 run --board=esp32 --vs="--block-size 32"', 'same board, one what-if flag') as never,
+      .example('$0 run --board=esp32 --vs="--block-size 32"', 'same board, one what-if flag')
+      .example('$0 run --board=esp32s3 http-json --pacing gogc:100 --vs="--pacing stock"', 'Go-style pacing vs MicroPython\'s') as never,
   handler: (args) => {
     if (args['dump-every'] !== undefined && (!Number.isInteger(args['dump-every']) || args['dump-every'] < 1)) {
       throw new UserError('--dump-every must be a whole number of operations, at least 1');
@@ -130,7 +143,8 @@ const command: CommandModule<object, Args> = {
     if (!Number.isInteger(args.seed)) throw new UserError('--seed must be a whole number');
     const own: OverrideArgs = {};
     for (const k of OVERRIDE_KEYS) if (args[k] !== undefined) (own as Record<string, unknown>)[k] = args[k];
-    const a = runOne(args.board, args, own, args.progress && !args.vs);
+    const pacingA = pacingFrom(args.pacing, '--pacing');
+    const a = runOne(args.board, args, own, args.progress && !args.vs, pacingA);
     if (!args.vs) {
       process.stdout.write(args.json ? JSON.stringify(a, null, 2) + '\n' : formatRun(a));
       return;
@@ -150,8 +164,14 @@ const command: CommandModule<object, Args> = {
       vsArgs['pool-total'] = String(o.pool.total);
     }
     const sameBoard = loadBoard(vs.board).id === loadBoard(args.board).id;
-    const b = runOne(vs.board, args, sameBoard ? { ...own, ...vsArgs } : vsArgs, false);
-    const labelA = [args.board, ...OVERRIDE_KEYS.filter((k) => own[k] !== undefined).map((k) => `--${k} ${own[k]}`)].join(' ');
+    // --pacing inside --vs applies to the second run; otherwise the second run keeps the first's.
+    const pacingB = vs.pacing !== undefined ? pacingFrom(vs.pacing, `--vs "${args.vs}": --pacing`) : pacingA;
+    const b = runOne(vs.board, args, sameBoard ? { ...own, ...vsArgs } : vsArgs, false, pacingB);
+    const labelA = [
+      args.board,
+      ...OVERRIDE_KEYS.filter((k) => own[k] !== undefined).map((k) => `--${k} ${own[k]}`),
+      ...(args.pacing !== undefined ? [`--pacing ${args.pacing}`] : []),
+    ].join(' ');
     if (args.json) {
       process.stdout.write(JSON.stringify({ a: { label: labelA, report: a }, b: { label: vs.label, report: b } }, null, 2) + '\n');
       return;

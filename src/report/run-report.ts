@@ -38,6 +38,15 @@ export function summaryRows(r: RunReport): Array<[string, string]> {
     'emulated work',
     `${n(r.work.ops)} ops, ${kib(r.work.bytesRequested)} requested; GC marked ${n(r.work.markedWords)} words, swept ${n(r.work.sweptBlocks)} blocks`,
   ]);
+  rows.push(['collection trigger', r.pacing === 'stock' ? 'stock (gc.threshold as configured)' : r.pacing]);
+  if (r.pauses) {
+    const p = r.pauses;
+    const ms = (x: number): string => (x >= 10 ? x.toFixed(0) : x.toFixed(2));
+    rows.push([
+      'GC pause (estimated)',
+      `mean ${ms(p.meanMs)} ms, max ${ms(p.maxMs)} ms (model band ${ms(p.maxLowMs)}–${ms(p.maxHighMs)} ms), total ${ms(p.totalMs)} ms over ${n(p.collections)} collections; ${p.model}`,
+    ]);
+  }
   if (r.warnings.length) rows.push(['warnings', `${r.warnings.length}: ${r.warnings[0]!.message}`]);
   return rows;
 }
