@@ -156,11 +156,20 @@ export class TraceReader implements TraceHeader {
   // in a Map would cost more memory than the emulated heap.
   private arena = new Uint8Array(1 << 16);
   private arenaLen = 0;
-  private slots = new Int32Array(1024).fill(-1);
+  // Each slot is 4 int32s: [hash, id << 4 | len (or -1: empty), bytes 0-3, bytes 4-7]. A
+  // name of up to 8 bytes is compared inside the slot itself, so a lookup usually touches
+  // one cache line (it runs for every handle of every line, next to a megabytes-large heap).
+  private slots = new Int32Array(4 * 1024).fill(-1);
   private nameStart = new Int32Array(1024);
   private nameLen = new Int32Array(1024);
-  private nameHash = new Int32Array(1024);
   private nNames = 0;
+  private nHashed = 0;
+  // Names of the usual form PREFIX + decimal number (o17, n3): handle ids straight from
+  // a table per prefix indexed by the number (id + 1; 0 = not seen), dense and cache-
+  // friendly, instead of hashing.
+  private readonly numTables = new Map<number, Int32Array>();
+  private lastPrefix = -1;
+  private lastTable: Int32Array = new Int32Array(0);
   private pos = 0;
   private lineNo = 0;
   // The current line's tokens: [start, end) indexes into buf.
@@ -223,7 +232,9 @@ export class TraceReader implements TraceHeader {
   /** Index of the next \n at or after `from` in the window, refilling as needed; -1 at EOF. */
   private findEol(from: number): number {
     for (;;) {
-      const i = this.buf.subarray(0, this.bufLen).indexOf(C_NL, from);
+      // indexOf over the whole window (no subarray per line); bytes past bufLen are stale.
+      let i = this.buf.indexOf(C_NL, from);
+      if (i >= this.bufLen) i = -1;
       if (i >= 0 || this.eof) return i;
       // Keep the unread part, then read more after it.
       const keep = this.bufLen - this.pos;
@@ -388,55 +399,127 @@ export class TraceReader implements TraceHeader {
     const buf = this.buf;
     const s = this.ts[k]!;
     const len = this.te[k]! - s;
+    // PREFIX (1-3 letters or _) then digits without a leading zero.
+    let p = 0;
+    let prefix = 0;
+    while (p < len && p < 4 && isNameStart(buf[s + p]!)) {
+      prefix |= buf[s + p]! << (8 * p);
+      p++;
+    }
+    if (p > 0 && p < 4 && p < len && buf[s + p] !== 48 && len - p <= 7) {
+      let num = 0;
+      let q = p;
+      for (; q < len; q++) {
+        const c = buf[s + q]!;
+        if (c < 48 || c > 57) break;
+        num = num * 10 + (c - 48);
+      }
+      if (q === len) {
+        let table = this.lastTable;
+        if (prefix !== this.lastPrefix) {
+          table = this.numTables.get(prefix) ?? new Int32Array(1024);
+          this.numTables.set(prefix, table);
+          this.lastPrefix = prefix;
+          this.lastTable = table;
+        }
+        if (num < table.length && table[num]! > 0) return table[num]! - 1;
+        // A name of this form is only ever looked up here, so it needs no hash entry.
+        const id = this.newName(s, len);
+        if (num >= table.length) {
+          let n = table.length;
+          while (n <= num) n *= 2;
+          const bigger = new Int32Array(n);
+          bigger.set(table);
+          table = bigger;
+          this.numTables.set(prefix, table);
+          this.lastTable = table;
+        }
+        table[num] = id + 1;
+        return id;
+      }
+    }
+    return this.hashedHandle(k, s, len);
+  }
+
+  private hashedHandle(k: number, s: number, len: number): number {
+    const buf = this.buf;
     let hash = 0x811c9dc5;
-    for (let i = 0; i < len; i++) hash = Math.imul(hash ^ buf[s + i]!, 0x01000193);
-    const mask = this.slots.length - 1;
+    let w0 = 0;
+    let w1 = 0;
+    for (let i = 0; i < len; i++) {
+      const c = buf[s + i]!;
+      hash = Math.imul(hash ^ c, 0x01000193);
+      if (i < 4) w0 |= c << (8 * i);
+      else if (i < 8) w1 |= c << (8 * (i - 4));
+    }
+    const slots = this.slots;
+    const mask = (slots.length >> 2) - 1;
+    const short = len <= 8;
     let slot = hash & mask;
-    const arena = this.arena;
     for (;;) {
-      const id = this.slots[slot]!;
-      if (id < 0) break;
-      if (this.nameLen[id] === len && this.nameHash[id] === hash) {
-        const at = this.nameStart[id]!;
-        let i = 0;
-        while (i < len && arena[at + i] === buf[s + i]) i++;
-        if (i === len) return id;
+      const e = slot << 2;
+      const idLen = slots[e + 1]!;
+      if (idLen < 0) break;
+      if (slots[e] === hash && (idLen & 15) === (short ? len : 15)) {
+        if (short) {
+          if (slots[e + 2] === w0 && slots[e + 3] === w1) return idLen >> 4;
+        } else if (this.sameName(idLen >> 4, s, len)) return idLen >> 4;
       }
       slot = (slot + 1) & mask;
     }
     let okName = isNameStart(buf[s]!);
     for (let i = 1; okName && i < len; i++) okName = isNameChar(buf[s + i]!);
     if (!okName) this.fail(`'${this.tok(k)}' is not a handle name`, k);
+    const id = this.newName(s, len);
+    const e = slot << 2;
+    slots[e] = hash;
+    slots[e + 1] = (id << 4) | (short ? len : 15);
+    slots[e + 2] = short ? w0 : 0;
+    slots[e + 3] = short ? w1 : 0;
+    if (++this.nHashed * 2 > mask + 1) this.rehash();
+    return id;
+  }
+
+  /** A new handle id for the name at buf[s, s+len), its bytes kept for nameOf. */
+  private newName(s: number, len: number): number {
+    const buf = this.buf;
     const id = this.nNames++;
     if (id >= this.nameStart.length) {
       this.nameStart = grow(this.nameStart);
       this.nameLen = grow(this.nameLen);
-      this.nameHash = grow(this.nameHash);
     }
     while (this.arenaLen + len > this.arena.length) {
       const bigger = new Uint8Array(this.arena.length * 2);
       bigger.set(this.arena);
       this.arena = bigger;
     }
-    this.arena.set(buf.subarray(s, s + len), this.arenaLen);
+    const arena = this.arena;
+    for (let i = 0; i < len; i++) arena[this.arenaLen + i] = buf[s + i]!;
     this.nameStart[id] = this.arenaLen;
     this.nameLen[id] = len;
-    this.nameHash[id] = hash;
     this.arenaLen += len;
-    this.slots[slot] = id;
-    if (this.nNames * 2 > this.slots.length) this.rehash();
     return id;
   }
 
+  private sameName(id: number, s: number, len: number): boolean {
+    if (this.nameLen[id] !== len) return false;
+    const at = this.nameStart[id]!;
+    for (let i = 0; i < len; i++) if (this.arena[at + i] !== this.buf[s + i]) return false;
+    return true;
+  }
+
   private rehash(): void {
-    const cap = this.slots.length * 2;
-    this.slots = new Int32Array(cap).fill(-1);
+    const old = this.slots;
+    const cap = (old.length >> 2) * 2;
+    const slots = new Int32Array(4 * cap).fill(-1);
     const mask = cap - 1;
-    for (let id = 0; id < this.nNames; id++) {
-      let slot = this.nameHash[id]! & mask;
-      while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
-      this.slots[slot] = id;
+    for (let e = 0; e < old.length; e += 4) {
+      if (old[e + 1]! < 0) continue;
+      let slot = old[e]! & mask;
+      while (slots[(slot << 2) + 1]! >= 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(e, e + 4), slot << 2);
     }
+    this.slots = slots;
   }
 
   /** NAME or the literal 0 (NULL), as `root K 0` and `setp X I 0` allow. */
