@@ -53,11 +53,15 @@ export function deepChainTrace(nodes: number, collections: number, seed: number)
   const r = rng(seed);
   const out = ['gc v1.27', 'word 4', 'block 16', 'finaliser 0', 'split 0', 'gcstack 16', 'clear 1', 'heap 0x20000000 0x20100000'];
   out.push('alloc n0 32', 'root 0 n0');
+  // Words 1..7 of each node hold its children; each slot is used once, so every node
+  // stays reachable (a chain about `nodes` deep with side branches).
+  const usedSlots = new Uint8Array(nodes);
   for (let i = 1; i < nodes; i++) {
     out.push(`alloc n${i} 32`);
     // Link from a recent node, sometimes sideways, so the graph is deep and bushy.
-    const parent = Math.max(0, i - 1 - Math.floor(r() * r() * 8));
-    out.push(`setp n${parent} ${1 + Math.floor(r() * 7)} n${i}`);
+    let parent = Math.max(0, i - 1 - Math.floor(r() * r() * 8));
+    if (usedSlots[parent]! >= 7) parent = i - 1;
+    out.push(`setp n${parent} ${1 + usedSlots[parent]!++} n${i}`);
   }
   for (let c = 0; c < collections; c++) out.push('collect');
   out.push('info', 'stats');

@@ -82,7 +82,7 @@ function countOps(file: string): number {
 
 function runCli(file: string): { seconds: number; out: string; rssKB: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--require', join(root, 'scripts/bench-rss.cjs'), join(root, 'bin/mcu-gc.js'), 'trace', '--no-warnings', file], {
+  const r = spawnSync(process.execPath, ['--max-semi-space-size=2', '--require', join(root, 'scripts/bench-rss.cjs'), join(root, 'bin/mcu-gc.js'), 'trace', '--no-warnings', file], {
     maxBuffer: 1 << 30,
     encoding: 'utf8',
   });
