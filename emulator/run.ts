@@ -115,17 +115,9 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
   heap.onWarning = (x) => {
     if (warnings.length < 100) warnings.push(x);
   };
-  const collections: CollectionRecord[] = [];
-  let worstFree: number | null = null;
-  heap.onCollect = (rec) => {
-    collections.push(rec);
-    // Largest free run after each sweep: the size of the biggest allocation that could now succeed.
-    // (A full gc_info pass per collection would dominate long runs: sample after the first 64.)
-    if (collections.length <= 64 || collections.length % 32 === 0) {
-      const f = heap.info().maxFree * bpb;
-      if (worstFree === null || f < worstFree) worstFree = f;
-    }
-  };
+  const rec = collectionRecorder(heap);
+  const collections = rec.collections;
+  heap.onCollect = rec.onCollect;
   const mut = new Mutator(m);
   const dumps: RunReport['dumps'] = [];
   const memStats = board.spec.memStats;
@@ -187,7 +179,7 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
     collectionsByReason: { ...c.byReason },
     peakUsedBytes: c.peakUsedBlocks * bpb,
     largestFreeBytes: info.maxFree * bpb,
-    worstLargestFreeAfterGc: worstFree,
+    worstLargestFreeAfterGc: rec.worstFree(),
     work: {
       ops: mut.stats.ops,
       bytesRequested: mut.stats.bytesRequested,
@@ -221,17 +213,11 @@ export function runTraceOnBoard(
   // runTrace's gc_init resets the threshold; the pacing model goes on after it, at the first op.
   let pacingApplied = false;
   const bpb = board.config.blockSize;
-  const collections: CollectionRecord[] = [];
-  let worstFree: number | null = null;
+  const rec = collectionRecorder(heap);
+  const collections = rec.collections;
   const res = runTrace(trace, {
     machine: m,
-    onCollect: (rec) => {
-      collections.push(rec);
-      if (collections.length <= 64 || collections.length % 32 === 0) {
-        const f = heap.info().maxFree * bpb;
-        if (worstFree === null || f < worstFree) worstFree = f;
-      }
-    },
+    onCollect: rec.onCollect,
     onOp: (i) => {
       if (!pacingApplied && opts.pacing) {
         applyPacing(heap, opts.pacing);
@@ -264,7 +250,7 @@ export function runTraceOnBoard(
     collectionsByReason: { ...c.byReason },
     peakUsedBytes: c.peakUsedBlocks * bpb,
     largestFreeBytes: info.maxFree * bpb,
-    worstLargestFreeAfterGc: worstFree,
+    worstLargestFreeAfterGc: rec.worstFree(),
     work: {
       ops: trace.ops.length,
       bytesRequested: trace.ops.reduce((s, o) => s + (o.op === 'alloc' || o.op === 'realloc' ? o.size : 0), 0),
@@ -277,6 +263,27 @@ export function runTraceOnBoard(
     traceOutput: res.output,
     pacing: opts.pacing ? formatPacing(opts.pacing) : 'stock',
     pauses: pauseSummary(board, heap, collections),
+  };
+}
+
+/**
+ * Keeps every collection record and the smallest "largest free run" seen right after a
+ * sweep: the biggest allocation that could succeed then. (A full gc_info pass per
+ * collection would dominate long runs: the first 64 collections, then every 32nd.)
+ */
+function collectionRecorder(heap: GcHeap): { collections: CollectionRecord[]; onCollect: (r: CollectionRecord) => void; worstFree: () => number | null } {
+  const collections: CollectionRecord[] = [];
+  let worst: number | null = null;
+  return {
+    collections,
+    onCollect: (r) => {
+      collections.push(r);
+      if (collections.length <= 64 || collections.length % 32 === 0) {
+        const f = heap.info().maxFree * heap.config.blockSize;
+        if (worst === null || f < worst) worst = f;
+      }
+    },
+    worstFree: () => worst,
   };
 }
 

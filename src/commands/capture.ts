@@ -2,8 +2,8 @@
 // and save a snapshot (JSON) — raw text, parsed structure, board identity, time, port and the
 // capture's own footprint. Optionally (--ram) the heap's bytes as a heap image for `analyze`.
 
-import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
+import { progressBar } from '../report/progress.js';
 import { type Snapshot } from '../capture/snapshot.js';
 import { IncompleteCapture, captureSnapshot, defaultSnapshotName, profileFor } from '../capture/device.js';
 import { buildHeapImage } from '../capture/ram.js';
@@ -25,27 +25,6 @@ interface Args extends SerialArgs {
   ram: boolean;
   'ram-out'?: string;
   progress: boolean;
-}
-
-export function progressBar(label: string, enabled: boolean): { onProgress: (done: number, total: number) => void; stop: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} bytes`, hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    onProgress: (done, total) => {
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(Math.min(done, total));
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
 }
 
 /** Connects, captures, and saves; returns the snapshot and where it went. Shared with `compare`. */
@@ -121,7 +100,7 @@ const command: CommandModule<object, Args> = {
       }
       if (args.ram) {
         const profile = profileFor(snapshot.device.version) ?? (snapshot.parsed.offsetDigits === 5 ? 'v1.9.4' : 'v1.27');
-        const bar = progressBar('heap', args.progress);
+        const bar = progressBar('heap', 'bytes', args.progress);
         let ram;
         try {
           ram = await readRam(repl, snapshot.parsed, { collect: args.collect, onProgress: bar.onProgress, timeoutMs: args.timeout * 1000 });

@@ -1,8 +1,8 @@
 // mcu-gc run --board=X [WORKLOAD]: run a built-in workload (or a gctrace file) on a board
 // and print what micropython.mem_info(1) would print at the end, plus a summary.
 
-import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
+import { progressBar } from '../report/progress.js';
 import { type BoardMachine, buildBoard } from '../../emulator/board.js';
 import { type RunReport, listWorkloads, runTraceOnBoard, runWorkload } from '../../emulator/run.js';
 import { parseTrace, TraceError } from '../../emulator/trace/parse.js';
@@ -38,28 +38,6 @@ interface Args extends OverrideArgs {
   progress: boolean;
 }
 
-function progressBar(enabled: boolean): { onProgress?: (done: number, total: number) => void; stop: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'run [{bar}] {value} ops', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    onProgress: (done, total) => {
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.setTotal(Math.max(total, done));
-      bar.update(done);
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
-
 /** A gctrace file as the workload: its header overrides the board's GC config, its heap lines the board's heap. */
 function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacing | undefined): RunReport {
   const text = readText(file);
@@ -90,13 +68,13 @@ function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showP
   const wl = args.workload ?? DEFAULT_WORKLOAD;
   if (findWorkload(wl)) {
     const board = boardFromArgs(boardName, overrideArgs);
-    const p = progressBar(showProgress);
+    const p = progressBar('run', 'ops', showProgress);
     try {
       return runWorkload(board, wl, {
         seed: args.seed,
         scale: args.scale,
         ...(args['dump-every'] ? { dumpEvery: args['dump-every'] } : {}),
-        ...(p.onProgress ? { onProgress: p.onProgress } : {}),
+        onProgress: p.onProgress,
         ...(pacing ? { pacing } : {}),
       });
     } finally {
