@@ -47,7 +47,7 @@ export interface CollectionRecord {
   overflowRescans: number;
   /** Blocks visited by the sweep (and the overflow rescans). */
   sweptBlocks: number;
-  /** Blocks visited, per area index, by mark and sweep (for per-region pause costs). */
+  /** Blocks in use (HEAD and TAIL) right after this collection: the live size pacing models use. */
   usedBlocksAfter: number;
 }
 
