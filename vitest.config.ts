@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Serial-port and virtual-board tests open real ptys: keep files in separate processes.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
