@@ -31,7 +31,8 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
   const clear = chance(0.4);
   // Heap: a few real-looking bases, unaligned start and end (gc_init aligns only the end).
   const bases = word === 8 ? [0x5555_0000_0000, 0x3000_0000_0000, 0x1_0000_0000] : [0x2000_0000, 0x2020_0000, 0x3ffb_0000, 0x6000_0000];
-  const size = pick([256, 512, 1024, 2048, 4096, 8192, 16384, 65536, int(300, 40000)]);
+  // At least 32 blocks: smaller heaps have no room for the tables and one ATB byte.
+  const size = Math.max(32 * block, pick([256, 512, 1024, 2048, 4096, 8192, 16384, 65536, int(300, 40000)]));
   const start = pick(bases) + int(0, 0x3ff);
   const end = start + size + int(0, 15);
   const out = ['gc v1.9.4', `word ${word}`, `block ${block}`, `finaliser ${fin ? 1 : 0}`, `gcstack ${gcstack}`, `clear ${clear ? 1 : 0}`, `heap ${hex(start)} ${hex(end)}`];
@@ -56,6 +57,12 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
   const total = groups.reduce((s, [, w]) => s + w, 0);
   const nOps = opts.ops ?? int(300, 1500);
   const names: string[] = [];
+  // Half the traces hold block 0 for good (rooted in slot 31, never freed): v1.9.4's stale
+  // free-run count can then never make a block start before the pool (a device crash, which
+  // ends a trace), so exhaustion and double collections run on to the end.
+  const pinned = chance(0.5);
+  if (pinned) out.push(`alloc o0 ${int(1, 2 * block)}`, 'root 31 o0');
+  const slot = (): number => int(0, pinned ? 30 : 31);
   let locks = 0;
   let lastChain: string | null = null;
   const anyName = (): string => (names.length ? pick(names) : 'o0');
@@ -122,7 +129,7 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
         // Siblings pushed from one block also overflow the stack.
         if (chance(0.3)) out.push(`setp ${n} ${int(1, wordsIn(block) - 1)} ${anyName()}`);
         lastChain = n;
-        if (chance(0.1)) out.push(`root ${int(0, 31)} ${n}`);
+        if (chance(0.1)) out.push(`root ${slot()} ${n}`);
         break;
       }
       case 'setw':
@@ -132,7 +139,7 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
         out.push(`type ${anyName()} ${pick(TYPES)}`);
         break;
       case 'root': {
-        const k = int(0, 31);
+        const k = slot();
         const kind = pick(['root', 'stack', 'root', 'stack', 'rootw', 'stackw']);
         if (kind.endsWith('w')) out.push(`${kind} ${k} ${chance(0.3) ? '0' : value()}`);
         else out.push(`${kind} ${k} ${chance(0.15) ? '0' : chance(0.6) ? recent() : anyName()}`);
