@@ -3,7 +3,10 @@
 // each through both, and reports the first differing output line of any mismatch, with the
 // trace saved for reproduction (`mcu-gc trace FILE` and the oracle both take it as is).
 //
-//   npm run oracle -- [--count N] [--seed FIRST] [--ops N] [--unbalanced-unlock] [--out DIR] [--vectors]
+//   npm run oracle -- [--count N] [--seed FIRST] [--ops N] [--unbalanced-unlock] [--out DIR] [--vectors] [--keep-going]
+//
+// --unbalanced-unlock lets traces unlock more than they lock (gc_lock_depth is a uint16_t in
+// gc.c and wraps); --keep-going reports every mismatch instead of stopping at the first.
 //
 // --vectors also re-checks the oracle itself on the v1.9.4 conformance vectors.
 // Exit status: 0 all agreed, 1 a mismatch, 2 the oracle cannot run here.
@@ -19,17 +22,25 @@ import { randomTrace194 } from './trace-gen.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string', default: '500' },
-    seed: { type: 'string', default: '1' },
-    ops: { type: 'string' },
-    out: { type: 'string', default: join(root, 'oracle-mismatches') },
-    'unbalanced-unlock': { type: 'boolean', default: false },
-    vectors: { type: 'boolean', default: false },
-    'keep-going': { type: 'boolean', default: false },
-  },
-});
+const OPTIONS = {
+  count: { type: 'string', default: '500' },
+  seed: { type: 'string', default: '1' },
+  ops: { type: 'string' },
+  out: { type: 'string', default: join(root, 'oracle-mismatches') },
+  'unbalanced-unlock': { type: 'boolean', default: false },
+  vectors: { type: 'boolean', default: false },
+  'keep-going': { type: 'boolean', default: false },
+} as const;
+
+function args(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (e) {
+    console.error(`oracle: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
+}
+const values = args();
 
 function positive(name: string, s: string): number {
   const n = Number(s);
