@@ -12,6 +12,7 @@
 // Exit status: 0 all agreed, 1 a mismatch, 2 the oracle cannot run here.
 
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,7 +27,7 @@ const OPTIONS = {
   count: { type: 'string', default: '500' },
   seed: { type: 'string', default: '1' },
   ops: { type: 'string' },
-  out: { type: 'string', default: join(root, 'oracle-mismatches') },
+  out: { type: 'string', default: join(tmpdir(), 'mcu-gc-oracle-mismatches') },
   'unbalanced-unlock': { type: 'boolean', default: false },
   vectors: { type: 'boolean', default: false },
   'keep-going': { type: 'boolean', default: false },
