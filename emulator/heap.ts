@@ -375,12 +375,15 @@ export class GcHeap {
 
   // ---------------------------------------------------------------- lock
 
+  // gc_lock_depth is a uint16_t (mp_state_mem_t in v1.9.4, the thread state later): an
+  // unlock with nothing locked wraps it to 65535, which leaves the heap locked until a
+  // matching lock brings it back to 0. Found by the C oracle (scripts/c-oracle).
   lock(): void {
-    this.lockDepth++;
+    this.lockDepth = (this.lockDepth + 1) & 0xffff;
   }
 
   unlock(): void {
-    this.lockDepth--;
+    this.lockDepth = (this.lockDepth - 1) & 0xffff;
   }
 
   // ---------------------------------------------------------------- gc_alloc
@@ -785,7 +788,7 @@ export class GcHeap {
     this.counters.collections++;
     this.counters.byReason[reason]++;
     // gc_collect_start
-    this.lockDepth++;
+    this.lock();
     this.allocAmount = 0;
     this.stackOverflow = false;
     for (const r of this.roots) this.collectRootRange(r.address, r.words);
@@ -799,7 +802,7 @@ export class GcHeap {
     }
     if (this.config.split) this.lastFreeArea = this.first;
     for (let a = this.first; a; a = a.next) a.lastFreeAtbIndex = 0;
-    this.lockDepth--;
+    this.unlock();
     rec.usedBlocksAfter = this.counters.usedBlocks;
     this.rec = null;
     this.lastCollection = rec;

@@ -63,6 +63,16 @@ describe('gc_alloc', () => {
     expect(a.bytes[a.ftbOff]! & 1).toBe(1);
   });
 
+  it('gc_lock_depth is 16 bits: an unlock with nothing locked leaves the heap locked until a lock', () => {
+    for (const v of ['v1.9.4', 'v1.27']) {
+      const { heap } = machineFrom(H('', v));
+      heap.unlock(); // 0 - 1 wraps to 65535
+      expect(heap.alloc(16)).toBe(0);
+      heap.lock(); // back to 0
+      expect(heap.alloc(16)).toBe(POOL);
+    }
+  });
+
   it('returns NULL while locked, and free does nothing then', () => {
     const { heap } = machineFrom(H());
     const p = heap.alloc(16);
