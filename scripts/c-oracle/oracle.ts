@@ -1,11 +1,16 @@
-// Builds and runs the C oracle: MicroPython v1.9.4's real py/gc.c compiled on the host with
-// the shims in scripts/c-oracle/shim and the trace driver scripts/c-oracle/driver.c.
+// Builds and runs the C oracle: MicroPython's real py/gc.c compiled on the host with shims
+// and the trace driver scripts/c-oracle/driver.c. Two profiles:
+// - 'v1.9.4': v1.9.4's gc.c with scripts/c-oracle/shim, for `gc v1.9.4` traces;
+// - 'v1.28': a v1.27/v1.28-era gc.c (split heaps, gap byte, gc_last_used_block, finaliser
+//   pass, weakref table) with scripts/c-oracle/shim-v128, for `gc v1.27` and `gc v1.28`
+//   traces (v1.27 = the same file built without MICROPY_PY_WEAKREF).
 //
-// gc.c is NOT in this repository. It is read at build time from the seed file
+// gc.c is NOT in this repository. v1.9.4's is read at build time from the seed file
 // ../shared/seeds/002_cf4303cef0bd0e10.txt (a 2-line header, then the C source) or from the
-// file named by MCU_GC_V194_GC_C, stripped into a cache folder under os.tmpdir(), and
-// compiled there: one binary per (word, block, finaliser, clear) combination, on demand
-// (gcstack is a run-time value, see shim/py/mpconfig.h).
+// file named by MCU_GC_V194_GC_C; the newer one only from the file named by
+// MCU_GC_V128_GC_C (without it that profile is unavailable). The source is copied into a
+// cache folder under os.tmpdir() and compiled there: one binary per compile-time
+// combination, on demand (gcstack is a run-time value, see shim/py/mpconfig.h).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,12 +19,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export type OracleProfile = 'v1.9.4' | 'v1.28';
+
 /** The configuration a binary is compiled for (the trace header's compile-time part). */
 export interface OracleConfig {
+  /** Which gc.c: 'v1.28' serves `gc v1.27` and `gc v1.28` traces (default 'v1.9.4'). */
+  profile?: OracleProfile;
   word: 4 | 8;
   block: number;
   finaliser: boolean;
   clear: boolean;
+  /** MICROPY_GC_SPLIT_HEAP (v1.28 profile only). */
+  split?: boolean;
+  /** MICROPY_PY_WEAKREF (v1.28 profile only; false for gc v1.27). */
+  weakref?: boolean;
 }
 
 export interface OracleResult {
@@ -48,6 +61,21 @@ export function seedPath(): string {
   return process.env.MCU_GC_V194_GC_C ?? resolve(ROOT, '..', 'shared', 'seeds', SEED_NAME);
 }
 
+/** Where the v1.27/v1.28 gc.c is expected: MCU_GC_V128_GC_C, or undefined. */
+export function v128Path(): string | undefined {
+  return process.env.MCU_GC_V128_GC_C || undefined;
+}
+
+/** The v1.27/v1.28 gc.c's text, checked to have what the shims expect of it. */
+export function readGcC128(path = v128Path()): string {
+  if (!path) throw new Error('c-oracle: MCU_GC_V128_GC_C is not set');
+  const body = readFileSync(path, 'utf8');
+  for (const needle of ['void gc_add(void *start, void *end)', 'gc_sweep_free_blocks', 'gc_last_used_block', 'gc_weakref_about_to_be_freed', 'void *gc_alloc(size_t n_bytes, unsigned int alloc_flags)']) {
+    if (!body.includes(needle)) throw new Error(`c-oracle: ${path} is not a v1.27/v1.28-era py/gc.c (no '${needle}')`);
+  }
+  return body;
+}
+
 /** gc.c's text: the seed without its 2-line header (checked to be v1.9.4's gc.c). */
 export function readGcC(path = seedPath()): string {
   const text = readFileSync(path, 'utf8');
@@ -71,28 +99,56 @@ function hasCompiler(args: string[]): boolean {
   return spawnSync(bin).status === 0;
 }
 
-let availability: string | null | undefined;
+const availability = new Map<OracleProfile, string | null>();
+let compilers: string | null | undefined;
 
-/** null when the oracle can run here; otherwise why not (no seed, no C compiler, no -m32). */
-export function oracleUnavailable(): string | null {
-  if (availability !== undefined) return availability;
-  const seed = seedPath();
-  if (!existsSync(seed)) availability = `v1.9.4 gc.c not found at ${seed} (set MCU_GC_V194_GC_C to a copy of MicroPython v1.9.4's py/gc.c)`;
-  else if (!hasCompiler([])) availability = 'no working C compiler (cc)';
-  else if (!hasCompiler(['-m32'])) availability = 'cc -m32 does not link (install gcc-multilib for the 32-bit oracle)';
-  else availability = null;
-  return availability;
+function compilerProblem(): string | null {
+  if (compilers !== undefined) return compilers;
+  if (!hasCompiler([])) compilers = 'no working C compiler (cc)';
+  else if (!hasCompiler(['-m32'])) compilers = 'cc -m32 does not link (install gcc-multilib for the 32-bit oracle)';
+  else compilers = null;
+  return compilers;
 }
 
-let cacheDir: string | undefined;
+/**
+ * null when the oracle for `profile` can run here; otherwise why not (no gc.c source, no C
+ * compiler, no -m32).
+ */
+export function oracleUnavailable(profile: OracleProfile = 'v1.9.4'): string | null {
+  const known = availability.get(profile);
+  if (known !== undefined) return known;
+  let why: string | null;
+  if (profile === 'v1.9.4') {
+    const seed = seedPath();
+    why = existsSync(seed) ? compilerProblem() : `v1.9.4 gc.c not found at ${seed} (set MCU_GC_V194_GC_C to a copy of MicroPython v1.9.4's py/gc.c)`;
+  } else {
+    const p = v128Path();
+    if (!p) why = 'MCU_GC_V128_GC_C is not set (point it at a v1.27/v1.28-era py/gc.c; it is not in the repository)';
+    else if (!existsSync(p)) why = `MCU_GC_V128_GC_C names ${p}, which does not exist`;
+    else {
+      try {
+        readGcC128(p);
+        why = compilerProblem();
+      } catch (e) {
+        why = e instanceof Error ? e.message : String(e);
+      }
+    }
+  }
+  availability.set(profile, why);
+  return why;
+}
+
+const cacheDirs = new Map<OracleProfile, string>();
 
 /** The build folder, keyed by the content of gc.c, the driver and the shims. */
-function buildDir(): string {
-  if (cacheDir) return cacheDir;
+function buildDir(profile: OracleProfile): string {
+  const known = cacheDirs.get(profile);
+  if (known) return known;
   const h = createHash('sha256');
-  const gc = readGcC();
-  h.update(gc);
-  const files = ['driver.c', ...readdirSync(join(SRC, 'shim', 'py')).sort().map((f) => join('shim', 'py', f))];
+  const gc = profile === 'v1.9.4' ? readGcC() : readGcC128();
+  h.update(profile).update(gc);
+  const shim = profile === 'v1.9.4' ? 'shim' : 'shim-v128';
+  const files = ['driver.c', ...readdirSync(join(SRC, shim, 'py')).sort().map((f) => join(shim, 'py', f))];
   for (const f of files) h.update(f).update(readFileSync(join(SRC, f)));
   const dir = join(tmpdir(), `mcu-gc-c-oracle-${h.digest('hex').slice(0, 16)}`);
   mkdirSync(dir, { recursive: true });
@@ -101,14 +157,18 @@ function buildDir(): string {
     writeFileSync(tmp, gc);
     renameSync(tmp, join(dir, 'gc.c'));
   }
-  cacheDir = dir;
+  cacheDirs.set(profile, dir);
   return dir;
 }
 
 /** Path of the oracle binary for a configuration, compiling it if needed. */
 export function oracleBinary(c: OracleConfig): string {
-  const dir = buildDir();
-  const name = `gc194-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-c${c.clear ? 1 : 0}`;
+  const profile = c.profile ?? 'v1.9.4';
+  const v128 = profile === 'v1.28';
+  const dir = buildDir(profile);
+  const name = v128
+    ? `gc128-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-s${c.split ? 1 : 0}-r${c.weakref ? 1 : 0}-c${c.clear ? 1 : 0}`
+    : `gc194-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-c${c.clear ? 1 : 0}`;
   const bin = join(dir, name);
   if (existsSync(bin)) return bin;
   const tmp = `${bin}.${process.pid}.tmp`;
@@ -119,7 +179,10 @@ export function oracleBinary(c: OracleConfig): string {
     // Fixed load address: the type objects (statics) stay far below the trace heaps.
     '-no-pie',
     '-fno-strict-aliasing',
-    `-I${join(SRC, 'shim')}`,
+    `-I${join(SRC, v128 ? 'shim-v128' : 'shim')}`,
+    // The v1.28 profile is built as a device build is: asserts off (gc_free of a block with
+    // a WTB bit, for one, is an assert there and goes ahead on a device).
+    ...(v128 ? ['-DNDEBUG', '-DMCU_GC_V128', `-DMICROPY_GC_SPLIT_HEAP=${c.split ? 1 : 0}`, `-DMICROPY_PY_WEAKREF=${c.weakref ? 1 : 0}`] : []),
     `-DMICROPY_BYTES_PER_GC_BLOCK=${c.block}`,
     `-DMICROPY_ENABLE_FINALISER=${c.finaliser ? 1 : 0}`,
     `-DMICROPY_GC_CONSERVATIVE_CLEAR=${c.clear ? 1 : 0}`,
@@ -134,7 +197,13 @@ export function oracleBinary(c: OracleConfig): string {
   return bin;
 }
 
-/** The compile-time configuration a v1.9.4 trace header asks for (defaults as FORMAT.md). */
+/** The profile a trace's `gc` line asks for (FORMAT.md's default is v1.27). */
+export function profileOfTrace(text: string): OracleProfile {
+  const m = /^\s*gc\s+(\S+)/m.exec(text);
+  return (m?.[1] ?? 'v1.27') === 'v1.9.4' ? 'v1.9.4' : 'v1.28';
+}
+
+/** The compile-time configuration a trace header asks for (defaults as FORMAT.md). */
 export function configOfTrace(text: string): OracleConfig {
   const get = (key: string): string | undefined => {
     const m = new RegExp(`^\\s*${key}\\s+(\\S+)`, 'm').exec(text);
@@ -142,15 +211,19 @@ export function configOfTrace(text: string): OracleConfig {
   };
   const word = Number(get('word') ?? 4);
   if (word !== 4 && word !== 8) throw new Error(`c-oracle: word ${word}`);
+  const profile = profileOfTrace(text);
   return {
+    profile,
     word,
     block: Number(get('block') ?? 4 * word),
     finaliser: (get('finaliser') ?? '1') === '1',
     clear: (get('clear') ?? '0') === '1',
+    split: (get('split') ?? '0') === '1',
+    weakref: (get('weakref') ?? '0') === '1',
   };
 }
 
-/** Runs a v1.9.4 trace through the real gc.c. Throws when the driver rejects the trace. */
+/** Runs a trace through the real gc.c of its profile. Throws when the driver rejects the trace. */
 export function runOracle(text: string): OracleResult {
   const bin = oracleBinary(configOfTrace(text));
   const r = spawnSync(bin, [], { input: text, encoding: 'utf8', maxBuffer: 1 << 28 });
