@@ -1,9 +1,13 @@
-// npm run oracle: differential fuzzing of the engine against MicroPython v1.9.4's real
-// py/gc.c (the C oracle in scripts/c-oracle). Generates seeded random v1.9.4 traces, runs
-// each through both, and reports the first differing output line of any mismatch, with the
-// trace saved for reproduction (`mcu-gc trace FILE` and the oracle both take it as is).
+// npm run oracle: differential fuzzing of the engine against MicroPython's real py/gc.c
+// (the C oracle in scripts/c-oracle). Generates seeded random traces, runs each through
+// both, and reports the first differing output line of any mismatch, with the trace saved
+// for reproduction (`mcu-gc trace FILE` and the oracle both take it as is).
 //
-//   npm run oracle -- [--count N] [--seed FIRST] [--ops N] [--unbalanced-unlock] [--out DIR] [--vectors] [--keep-going]
+//   npm run oracle -- [--profile v1.9.4|v1.28] [--count N] [--seed FIRST] [--ops N] [--unbalanced-unlock] [--out DIR] [--vectors] [--keep-going]
+//
+// --profile v1.9.4 (default) fuzzes `gc v1.9.4` traces against v1.9.4's gc.c (from
+// ../shared/seeds); --profile v1.28 fuzzes `gc v1.27` and `gc v1.28` traces (split heaps,
+// weakref, ...) against the v1.27/v1.28-era gc.c named by MCU_GC_V128_GC_C.
 //
 // --unbalanced-unlock lets traces unlock more than they lock (gc_lock_depth is a uint16_t in
 // gc.c and wraps); --keep-going reports every mismatch instead of stopping at the first.
@@ -18,12 +22,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../src/io/files.js';
 import { diffTrace, firstDifference } from './c-oracle/differ.js';
-import { oracleUnavailable, runOracle } from './c-oracle/oracle.js';
-import { randomTrace194 } from './trace-gen.js';
+import { type OracleProfile, oracleUnavailable, runOracle } from './c-oracle/oracle.js';
+import { randomTrace128, randomTrace194 } from './trace-gen.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const OPTIONS = {
+  profile: { type: 'string', default: 'v1.9.4' },
   count: { type: 'string', default: '500' },
   seed: { type: 'string', default: '1' },
   ops: { type: 'string' },
@@ -52,7 +57,16 @@ function positive(name: string, s: string): number {
   return n;
 }
 
-const why = oracleUnavailable();
+if (values.profile !== 'v1.9.4' && values.profile !== 'v1.28') {
+  console.error(`oracle: --profile must be v1.9.4 or v1.28, not '${values.profile}'`);
+  process.exit(2);
+}
+const profile: OracleProfile = values.profile;
+const v128 = profile === 'v1.28';
+const label = v128 ? 'v1.27/v1.28' : 'v1.9.4';
+const versionLine = v128 ? /^\s*gc\s+v1\.2[78]\b/m : /^\s*gc\s+v1\.9\.4\b/m;
+
+const why = oracleUnavailable(profile);
 if (why) {
   console.error(`oracle: cannot run the C oracle: ${why}`);
   process.exit(2);
@@ -63,7 +77,7 @@ if (values.vectors) {
   let n = 0;
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.trace')).sort()) {
     const text = readFileSync(join(dir, f), 'utf8');
-    if (!/^\s*gc\s+v1\.9\.4\b/m.test(text)) continue;
+    if (!versionLine.test(text)) continue;
     const d = firstDifference(readFileSync(join(dir, f.replace(/\.trace$/, '.expected')), 'utf8'), runOracle(text).output);
     if (d) {
       console.error(`oracle: the C oracle does not reproduce ${f}: output line ${d.outputLine}: expected ${d.expected} got ${d.got}`);
@@ -71,7 +85,7 @@ if (values.vectors) {
     }
     n++;
   }
-  console.log(`oracle: ${n} v1.9.4 vectors reproduced byte for byte by the C oracle`);
+  console.log(`oracle: ${n} ${label} vectors reproduced byte for byte by the C oracle`);
 }
 
 const count = positive('count', values.count!);
@@ -84,7 +98,8 @@ let crashes = 0;
 let lines = 0;
 let mismatches = 0;
 for (let seed = first; seed < first + count; seed++) {
-  const text = randomTrace194(seed, { ops, unbalancedUnlock: values['unbalanced-unlock'] });
+  const gen = { ops, unbalancedUnlock: values['unbalanced-unlock'] };
+  const text = v128 ? randomTrace128(seed, gen) : randomTrace194(seed, gen);
   let r: ReturnType<typeof diffTrace>;
   try {
     r = diffTrace(text);
@@ -101,7 +116,7 @@ for (let seed = first; seed < first + count; seed++) {
   }
   mismatches++;
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `oracle-194-seed${seed}.trace`);
+  const file = join(outDir, `oracle-${v128 ? '128' : '194'}-seed${seed}.trace`);
   writeFileAtomic(file, text, { force: true });
   writeFileAtomic(file.replace(/\.trace$/, '.expected'), r.cOutput, { force: true });
   const d = r.difference!;
@@ -114,6 +129,8 @@ for (let seed = first; seed < first + count; seed++) {
 const secs = ((performance.now() - t0) / 1000).toFixed(1);
 const ran = agreed + mismatches;
 console.log(
-  `oracle: ${agreed}/${ran} random v1.9.4 traces agreed with MicroPython's gc.c (seeds ${first}..${first + ran - 1}, ${lines} output lines, ${crashes} where both detected the v1.9.4 out-of-heap write) in ${secs} s`,
+  v128
+    ? `oracle: ${agreed}/${ran} random ${label} traces agreed with MicroPython's gc.c (seeds ${first}..${first + ran - 1}, ${lines} output lines) in ${secs} s`
+    : `oracle: ${agreed}/${ran} random ${label} traces agreed with MicroPython's gc.c (seeds ${first}..${first + ran - 1}, ${lines} output lines, ${crashes} where both detected the v1.9.4 out-of-heap write) in ${secs} s`,
 );
 process.exit(mismatches ? 1 : 0);
