@@ -66,7 +66,7 @@ export interface HeapCounters {
   areasFreed: number;
 }
 
-export type WarningCode = 'v1.9.4-double-collect' | 'split-auto-freed-live-area';
+export type WarningCode = 'v1.9.4-double-collect' | 'split-auto-freed-live-area' | 'tables-overlap-pool';
 
 export interface HeapWarning {
   code: WarningCode;
@@ -264,6 +264,7 @@ export class GcHeap {
     const layout = computeAreaLayout(this.config, start, end, false);
     const area = new HeapArea(this.mem, layout, false);
     area.clearTables();
+    this.warnOverlap(layout.slack, start, end);
     this.first = area;
     this.lastFreeArea = area;
     this.lockDepth = 0;
@@ -287,10 +288,20 @@ export class GcHeap {
     }
     const area = new HeapArea(this.mem, layout, true);
     area.clearTables();
+    this.warnOverlap(layout.slack, start, end);
     let prev = this.first;
     while (prev.next) prev = prev.next;
     prev.next = area;
     return area;
+  }
+
+  private warnOverlap(slack: number, start: number, end: number): void {
+    if (slack < 0) {
+      this.warn(
+        'tables-overlap-pool',
+        `heap ${hex(start)}..${hex(end)}: the rounded-up finaliser/weakref table ends ${-slack} byte(s) inside the pool; gc.c only asserts against this, and a release build (as here) shares those bytes between the table and the first block`,
+      );
+    }
   }
 
   /** The area whose pool holds ptr, if ptr is block-aligned (VERIFY_PTR / gc_get_ptr_area). */

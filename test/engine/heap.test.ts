@@ -307,6 +307,14 @@ describe('split heaps (gc_add)', () => {
     expect(heap.collect().freed).toBe(1);
   });
 
+  it('warns when an area\'s tables end inside its pool (gc.c only asserts)', () => {
+    const warnings: string[] = [];
+    const { heap } = machineFrom(`gc v1.28\nsplit 1\nweakref 1\nheap 0x20000000 0x20000400\nheap 0x20010ffd 0x20011400`);
+    heap.onWarning = (w) => warnings.push(w.code);
+    heap.add(0x20010ffd - 0x800, 0x2001140a - 0x800);
+    expect(warnings).toEqual(['tables-overlap-pool']);
+  });
+
   it('gc_add without split is refused', () => {
     const { heap } = machineFrom(`gc v1.27\nheap 0x20000000 0x20000400`);
     expect(() => heap.add(0x20000800, 0x20000c00)).toThrow(/split/);

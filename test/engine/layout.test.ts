@@ -70,6 +70,16 @@ describe('gc_setup_area layout arithmetic', () => {
     expect(l.poolStart).toBe(0x10003ea0); // as the conformance vector basic-1002 prints
   });
 
+  it('a tight area whose rounded-up FTB/WTB ends inside the pool is laid out as a release build does', () => {
+    // gc_add(0x20010ffd, 0x2001140a), v1.28 with finaliser, split and weakref: gc.c only
+    // asserts pool_start >= tables end, so NDEBUG builds share that byte.
+    const c = { ...defaultConfig('v1.28', 4), split: true, weakref: true };
+    const l = computeAreaLayout(c, 0x20010ffd, 0x2001140a, true);
+    expect(l.tablesEnd).toBe(0x20011041);
+    expect(l.poolStart).toBe(0x20011040);
+    expect(l.slack).toBe(-1);
+  });
+
   it('rejects a heap too small for one ATB byte', () => {
     expect(() => computeAreaLayout(v127, 0x1000, 0x1010)).toThrow(/too small/);
   });
