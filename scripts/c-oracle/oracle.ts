@@ -147,8 +147,9 @@ function buildDir(profile: OracleProfile): string {
   const h = createHash('sha256');
   const gc = profile === 'v1.9.4' ? readGcC() : readGcC128();
   h.update(profile).update(gc);
-  const shim = profile === 'v1.9.4' ? 'shim' : 'shim-v128';
-  const files = ['driver.c', ...readdirSync(join(SRC, shim, 'py')).sort().map((f) => join(shim, 'py', f))];
+  // Headers that differ per profile, then the ones both share (shim-common).
+  const shims = [profile === 'v1.9.4' ? 'shim' : 'shim-v128', 'shim-common'];
+  const files = ['driver.c', ...shims.flatMap((d) => readdirSync(join(SRC, d, 'py')).sort().map((f) => join(d, 'py', f)))];
   for (const f of files) h.update(f).update(readFileSync(join(SRC, f)));
   const dir = join(tmpdir(), `mcu-gc-c-oracle-${h.digest('hex').slice(0, 16)}`);
   mkdirSync(dir, { recursive: true });
@@ -180,6 +181,7 @@ export function oracleBinary(c: OracleConfig): string {
     '-no-pie',
     '-fno-strict-aliasing',
     `-I${join(SRC, v128 ? 'shim-v128' : 'shim')}`,
+    `-I${join(SRC, 'shim-common')}`,
     // The v1.28 profile is built as a device build is: asserts off (gc_free of a block with
     // a WTB bit, for one, is an assert there and goes ahead on a device).
     ...(v128 ? ['-DNDEBUG', '-DMCU_GC_V128', `-DMICROPY_GC_SPLIT_HEAP=${c.split ? 1 : 0}`, `-DMICROPY_PY_WEAKREF=${c.weakref ? 1 : 0}`] : []),
