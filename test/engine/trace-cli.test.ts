@@ -49,6 +49,14 @@ describe('mcu-gc trace with bad input', () => {
     expect(r.err).toMatch(/tiny\.trace:2: heap 0x1000\.\.0x1010 .*too small/);
   });
 
+  it("a trace's heap outside the board's memory map is one line naming the heap line, exit 2", () => {
+    const file = join(dir, 'outside.trace');
+    writeFileSync(file, 'gc v1.27\nheap 0x3ffb00a0 0x3ffb20a4\nalloc a 16\n');
+    const r = spawnSync(process.execPath, [bin, 'run', '--board=rp2-pico', file], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`mcu-gc: ${file}:2: address 0x3ffb00a0 is outside every memory region`);
+  });
+
   it('a missing file is one line, exit 2', () => {
     const r = spawnSync(process.execPath, [bin, 'trace', join(dir, 'nope.trace')], { encoding: 'utf8' });
     expect(r.status).toBe(2);
