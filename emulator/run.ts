@@ -157,8 +157,6 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
   pacer?.detach();
   opts.onProgress?.(mut.stats.ops, mut.stats.ops);
   const info = heap.info();
-  const c = heap.counters;
-  const sh = board.systemHeap;
   const report: RunReport = {
     board: board.spec.id,
     boardName: board.spec.name,
@@ -173,24 +171,16 @@ export function runWorkload(board: BoardMachine, workload: Workload | string, op
     memInfo: memText(),
     dumps,
     info,
-    counters: { ...c, byReason: { ...c.byReason } },
+    ...heapOutcome(board, rec, info, opts.pacing),
     memoryErrors: mut.stats.memoryErrors,
-    collections,
-    collectionsByReason: { ...c.byReason },
-    peakUsedBytes: c.peakUsedBlocks * bpb,
-    largestFreeBytes: info.maxFree * bpb,
-    worstLargestFreeAfterGc: rec.worstFree(),
     work: {
       ops: mut.stats.ops,
       bytesRequested: mut.stats.bytesRequested,
       markedWords: collections.reduce((s, r) => s + r.scannedWords, 0),
       sweptBlocks: collections.reduce((s, r) => s + r.sweptBlocks, 0),
     },
-    ...(sh ? { systemHeap: { maxNewSplitAtEnd: sh.maxNewSplit(), allocs: sh.allocs, frees: sh.frees, failed: sh.failed } } : {}),
     warnings,
     notes: [...board.notes],
-    pacing: opts.pacing ? formatPacing(opts.pacing) : 'stock',
-    pauses: pauseSummary(board, heap, collections),
   };
   heap.onCollect = null;
   heap.onWarning = null;
@@ -227,8 +217,6 @@ export function runTraceOnBoard(
     },
   });
   const info = heap.info();
-  const c = heap.counters;
-  const sh = board.systemHeap;
   const memInfo = memInfoText(m, { verbose: true, stack: board.stackLine, memStats: null, info });
   return {
     board: board.spec.id,
@@ -244,25 +232,44 @@ export function runTraceOnBoard(
     memInfo,
     dumps: [],
     info,
-    counters: { ...c, byReason: { ...c.byReason } },
-    memoryErrors: c.failedAllocs,
-    collections,
-    collectionsByReason: { ...c.byReason },
-    peakUsedBytes: c.peakUsedBlocks * bpb,
-    largestFreeBytes: info.maxFree * bpb,
-    worstLargestFreeAfterGc: rec.worstFree(),
+    ...heapOutcome(board, rec, info, opts.pacing),
+    memoryErrors: heap.counters.failedAllocs,
     work: {
       ops: trace.ops.length,
       bytesRequested: trace.ops.reduce((s, o) => s + (o.op === 'alloc' || o.op === 'realloc' ? o.size : 0), 0),
       markedWords: collections.reduce((s, r) => s + r.scannedWords, 0),
       sweptBlocks: collections.reduce((s, r) => s + r.sweptBlocks, 0),
     },
-    ...(sh ? { systemHeap: { maxNewSplitAtEnd: sh.maxNewSplit(), allocs: sh.allocs, frees: sh.frees, failed: sh.failed } } : {}),
     warnings: res.warnings,
     notes: [...board.notes, 'trace output (its info/dump/collect lines) is in traceOutput'],
     traceOutput: res.output,
-    pacing: opts.pacing ? formatPacing(opts.pacing) : 'stock',
-    pauses: pauseSummary(board, heap, collections),
+  };
+}
+
+/** The RunReport fields both run paths read off the heap after the run. */
+function heapOutcome(
+  board: BoardMachine,
+  rec: ReturnType<typeof collectionRecorder>,
+  info: GcInfo,
+  pacing: Pacing | undefined,
+): Pick<
+  RunReport,
+  'counters' | 'collections' | 'collectionsByReason' | 'peakUsedBytes' | 'largestFreeBytes' | 'worstLargestFreeAfterGc' | 'systemHeap' | 'pacing' | 'pauses'
+> {
+  const heap = board.machine.heap;
+  const c = heap.counters;
+  const bpb = heap.config.blockSize;
+  const sh = board.systemHeap;
+  return {
+    counters: { ...c, byReason: { ...c.byReason } },
+    collections: rec.collections,
+    collectionsByReason: { ...c.byReason },
+    peakUsedBytes: c.peakUsedBlocks * bpb,
+    largestFreeBytes: info.maxFree * bpb,
+    worstLargestFreeAfterGc: rec.worstFree(),
+    ...(sh ? { systemHeap: { maxNewSplitAtEnd: sh.maxNewSplit(), allocs: sh.allocs, frees: sh.frees, failed: sh.failed } } : {}),
+    pacing: pacing ? formatPacing(pacing) : 'stock',
+    pauses: pauseSummary(board, heap, rec.collections),
   };
 }
 
