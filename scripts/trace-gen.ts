@@ -63,8 +63,6 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
   const pinned = chance(0.5);
   if (pinned) out.push(`alloc o0 ${int(1, 2 * block)}`, 'root 31 o0');
   const slot = (): number => int(0, pinned ? 30 : 31);
-  let locks = 0;
-  let lastChain: string | null = null;
   const anyName = (): string => (names.length ? pick(names) : 'o0');
   const recent = (): string => (names.length ? names[Math.max(0, names.length - 1 - int(0, 6))]! : 'o0');
   const newName = (): string => {
@@ -85,6 +83,7 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
     return String(int(0, 100000) * 2 + 1);
   };
 
+  const st: OpState = { out, pick, int, chance, anyName, recent, newName, value, wordsIn, word, block, slot: slot, unbalancedUnlock: !!opts.unbalancedUnlock, locks: 0, lastChain: null };
   for (let i = 0; i < nOps; i++) {
     let x = r() * total;
     let g: keyof typeof mood = 'alloc';
@@ -116,61 +115,13 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
         out.push(`realloc ${anyName()} ${sz}${chance(0.25) ? ' nomove' : ''}`);
         break;
       }
-      case 'link': {
-        const off = chance(0.1) ? ` ${int(1, block * 2)}` : '';
-        out.push(`setp ${anyName()} ${int(0, wordsIn(2 * block))} ${chance(0.05) ? '0' : anyName()}${off}`);
-        break;
-      }
-      case 'chain': {
-        // A linked list: deep enough to overflow a small mark stack.
-        const n = newName();
-        out.push(`alloc ${n} ${int(word, 2 * block)}`);
-        if (lastChain && lastChain !== n) out.push(`setp ${n} ${int(0, 1)} ${lastChain}`);
-        // Siblings pushed from one block also overflow the stack.
-        if (chance(0.3)) out.push(`setp ${n} ${int(1, wordsIn(block) - 1)} ${anyName()}`);
-        lastChain = n;
-        if (chance(0.1)) out.push(`root ${slot()} ${n}`);
-        break;
-      }
-      case 'setw':
-        out.push(`setw ${anyName()} ${int(0, wordsIn(3 * block))} ${value()}`);
-        break;
-      case 'type':
-        out.push(`type ${anyName()} ${pick(TYPES)}`);
-        break;
-      case 'root': {
-        const k = slot();
-        const kind = pick(['root', 'stack', 'root', 'stack', 'rootw', 'stackw']);
-        if (kind.endsWith('w')) out.push(`${kind} ${k} ${chance(0.3) ? '0' : value()}`);
-        else out.push(`${kind} ${k} ${chance(0.15) ? '0' : chance(0.6) ? recent() : anyName()}`);
-        break;
-      }
-      case 'collect':
-        out.push('collect');
-        break;
-      case 'ctl':
-        out.push(pick(['threshold off', `threshold ${int(0, 64)}`, `threshold ${int(1, 8)}`, 'auto 0', 'auto 1', 'auto 1']));
-        break;
-      case 'lock':
-        if (locks > 0 && chance(0.6)) {
-          out.push('unlock');
-          locks--;
-        } else if (opts.unbalancedUnlock && chance(0.3)) {
-          out.push('unlock');
-          locks--;
-        } else {
-          out.push('lock');
-          locks++;
-        }
-        break;
-      case 'show':
-        out.push(pick(['info', 'dump', 'stats', `nbytes ${anyName()}`, 'info', `nbytes ${recent()}`]));
-        break;
+      default:
+        commonOp(g, st);
     }
   }
-  while (locks > 0) {
+  while (st.locks > 0) {
     out.push('unlock');
-    locks--;
+    st.locks--;
   }
   out.push('collect', 'info', 'dump', 'stats');
   return out.join('\n') + '\n';
@@ -274,8 +225,6 @@ export function randomTrace128(seed: number, opts: Gen128Options = {}): string {
   const nOps = opts.ops ?? int(300, 1500);
   const names: string[] = [];
   const weakNames = new Set<string>();
-  let locks = 0;
-  let lastChain: string | null = null;
   const anyName = (): string => (names.length ? pick(names) : 'o1');
   const recent = (): string => (names.length ? names[Math.max(0, names.length - 1 - int(0, 6))]! : 'o1');
   const newName = (): string => {
@@ -295,12 +244,13 @@ export function randomTrace128(seed: number, opts: Gen128Options = {}): string {
     return String(int(0, 100000) * 2 + 1);
   };
 
+  const st: OpState = { out, pick, int, chance, anyName, recent, newName, value, wordsIn, word, block, slot: () => int(0, 31), unbalancedUnlock: !!opts.unbalancedUnlock, locks: 0, lastChain: null };
   for (let i = 0; i < nOps; i++) {
     // A held lock is released within a few dozen operations (else most allocations of a
     // trace would just return NULL for being locked).
-    if (locks > 0 && chance(0.05)) {
+    if (st.locks > 0 && chance(0.05)) {
       out.push('unlock');
-      locks--;
+      st.locks--;
     }
     if (pending.length && chance(1 / Math.max(50, nOps / 3))) {
       const h = pending.shift()!;
@@ -342,67 +292,101 @@ export function randomTrace128(seed: number, opts: Gen128Options = {}): string {
         out.push(`realloc ${anyName()} ${sz}${chance(0.25) ? ' nomove' : ''}`);
         break;
       }
-      case 'link': {
-        const off = chance(0.1) ? ` ${int(1, block * 2)}` : '';
-        out.push(`setp ${anyName()} ${int(0, wordsIn(2 * block))} ${chance(0.05) ? '0' : anyName()}${off}`);
-        break;
-      }
-      case 'chain': {
-        const n = newName();
-        out.push(`alloc ${n} ${int(word, 2 * block)}`);
-        if (lastChain && lastChain !== n) out.push(`setp ${n} ${int(0, 1)} ${lastChain}`);
-        if (chance(0.3)) out.push(`setp ${n} ${int(1, wordsIn(block) - 1)} ${anyName()}`);
-        lastChain = n;
-        if (chance(0.1)) out.push(`root ${int(0, 31)} ${n}`);
-        break;
-      }
-      case 'setw':
-        out.push(`setw ${anyName()} ${int(0, wordsIn(3 * block))} ${value()}`);
-        break;
-      case 'type':
-        out.push(`type ${anyName()} ${pick(TYPES)}`);
-        break;
-      case 'root': {
-        const k = int(0, 31);
-        const kind = pick(['root', 'stack', 'root', 'stack', 'rootw', 'stackw']);
-        if (kind.endsWith('w')) out.push(`${kind} ${k} ${chance(0.3) ? '0' : value()}`);
-        else out.push(`${kind} ${k} ${chance(0.15) ? '0' : chance(0.6) ? recent() : anyName()}`);
-        break;
-      }
-      case 'collect':
-        out.push('collect');
-        break;
-      case 'ctl':
-        out.push(pick(['threshold off', `threshold ${int(0, 64)}`, `threshold ${int(1, 8)}`, 'auto 0', 'auto 1', 'auto 1']));
-        break;
-      case 'lock':
-        if (locks > 0 && chance(0.6)) {
-          out.push('unlock');
-          locks--;
-        } else if (opts.unbalancedUnlock && chance(0.3)) {
-          out.push('unlock');
-          locks--;
-        } else {
-          out.push('lock');
-          locks++;
-        }
-        break;
-      case 'show':
-        out.push(pick(['info', 'dump', 'stats', `nbytes ${anyName()}`, 'info', `nbytes ${recent()}`]));
-        break;
       case 'weak': {
         const n = chance(0.7) ? recent() : anyName();
         weakNames.add(n);
         out.push(`weak ${n}`);
         break;
       }
+      default:
+        commonOp(g, st);
     }
   }
   for (const h of pending) out.push(`heap ${hex(h[0])} ${hex(h[1])}`);
-  while (locks > 0) {
+  while (st.locks > 0) {
     out.push('unlock');
-    locks--;
+    st.locks--;
   }
   out.push('collect', 'info', 'dump', 'stats');
   return out.join('\n') + '\n';
+}
+
+/** What the operation kinds both generators share need of a generator's state. */
+interface OpState {
+  out: string[];
+  pick: <T>(xs: readonly T[]) => T;
+  int: (lo: number, hi: number) => number;
+  chance: (p: number) => boolean;
+  anyName: () => string;
+  recent: () => string;
+  newName: () => string;
+  value: () => string;
+  wordsIn: (bytes: number) => number;
+  word: number;
+  block: number;
+  slot: () => number;
+  unbalancedUnlock: boolean;
+  locks: number;
+  lastChain: string | null;
+}
+
+/**
+ * Pointer stores, chains, raw words, types, roots, collections, pacing controls, locks and
+ * output lines: the same in both profiles (the draws from the PRNG are in a fixed order, so
+ * a seed keeps giving the same trace).
+ */
+function commonOp(g: string, st: OpState): void {
+  const { out, pick, int, chance, anyName, recent, newName, value, wordsIn, word, block } = st;
+  switch (g) {
+    case 'link': {
+      const off = chance(0.1) ? ` ${int(1, block * 2)}` : '';
+      out.push(`setp ${anyName()} ${int(0, wordsIn(2 * block))} ${chance(0.05) ? '0' : anyName()}${off}`);
+      break;
+    }
+    case 'chain': {
+      // A linked list: deep enough to overflow a small mark stack.
+      const n = newName();
+      out.push(`alloc ${n} ${int(word, 2 * block)}`);
+      if (st.lastChain && st.lastChain !== n) out.push(`setp ${n} ${int(0, 1)} ${st.lastChain}`);
+      // Siblings pushed from one block also overflow the stack.
+      if (chance(0.3)) out.push(`setp ${n} ${int(1, wordsIn(block) - 1)} ${anyName()}`);
+      st.lastChain = n;
+      if (chance(0.1)) out.push(`root ${st.slot()} ${n}`);
+      break;
+    }
+    case 'setw':
+      out.push(`setw ${anyName()} ${int(0, wordsIn(3 * block))} ${value()}`);
+      break;
+    case 'type':
+      out.push(`type ${anyName()} ${pick(TYPES)}`);
+      break;
+    case 'root': {
+      const k = st.slot();
+      const kind = pick(['root', 'stack', 'root', 'stack', 'rootw', 'stackw']);
+      if (kind.endsWith('w')) out.push(`${kind} ${k} ${chance(0.3) ? '0' : value()}`);
+      else out.push(`${kind} ${k} ${chance(0.15) ? '0' : chance(0.6) ? recent() : anyName()}`);
+      break;
+    }
+    case 'collect':
+      out.push('collect');
+      break;
+    case 'ctl':
+      out.push(pick(['threshold off', `threshold ${int(0, 64)}`, `threshold ${int(1, 8)}`, 'auto 0', 'auto 1', 'auto 1']));
+      break;
+    case 'lock':
+      if (st.locks > 0 && chance(0.6)) {
+        out.push('unlock');
+        st.locks--;
+      } else if (st.unbalancedUnlock && chance(0.3)) {
+        out.push('unlock');
+        st.locks--;
+      } else {
+        out.push('lock');
+        st.locks++;
+      }
+      break;
+    case 'show':
+      out.push(pick(['info', 'dump', 'stats', `nbytes ${anyName()}`, 'info', `nbytes ${recent()}`]));
+      break;
+  }
 }
