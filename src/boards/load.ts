@@ -9,7 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { type BoardSpec, checkBoardSpec } from '../../emulator/board.js';
 import { GC_VERSIONS, isPowerOfTwo } from '../../emulator/config.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { readText } from '../io/files.js';
 
 /** ports/ next to the package root (works from src/ via tsx and from dist/src/). */

@@ -5,7 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import type { BoardOverrides } from '../../emulator/board.js';
 import { GC_VERSIONS, type GcVersion } from '../../emulator/config.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export interface OverrideArgs {
   'block-size'?: string | undefined;

@@ -5,7 +5,7 @@
 
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { UserError, located } from '../cli/errors.js';
+import { UserError, located } from '../errors.js';
 import { type ParsedMemInfo, parseMemInfo } from '../memdump/index.js';
 
 export const SNAPSHOT_FORMAT = 'mcu-gc-snapshot/1';

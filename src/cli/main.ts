@@ -4,7 +4,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commandLoaders } from './commands.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`mcu-gc: ${message}\n`);

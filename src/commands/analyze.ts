@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { checkAgainstDevice, emulateCollect } from '../../emulator/analysis/collect.js';
 import { fragmentation } from '../../emulator/analysis/fragmentation.js';
 import { reachability, whyAlive } from '../../emulator/analysis/whyalive.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { type GraphFormat, exportGraph } from '../graph/export.js';
 import { type HtmlPanel, renderHtml } from '../html/page.js';

@@ -9,7 +9,7 @@ import { IncompleteCapture, captureSnapshot, defaultSnapshotName, profileFor } f
 import { buildHeapImage } from '../capture/ram.js';
 import { RamReadError, readRam } from '../capture/ram-device.js';
 import { freeName, imageNameFor, saveSnapshot } from '../capture/save.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { exists, readBytes, writeFileAtomic } from '../io/files.js';
 import { serializeImage } from '../image/format.js';
 import { connect, connectOptionsFrom, withSerialOptions, type SerialArgs } from '../serial/connect.js';

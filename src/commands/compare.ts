@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { BoardError } from '../../emulator/board.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { compareDumps } from '../compare/compare.js';
 import { type ConfigCheck, checkAgainstConfig, emulatedDump } from '../compare/emulate.js';
 import { type OutputArgs, useColor, writeComparison } from '../compare/output.js';

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { parseTrace, runTrace, TraceError } from '../../emulator/index.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 
 interface Args {

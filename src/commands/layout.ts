@@ -7,7 +7,7 @@ import type { AreaLayout } from '../../emulator/layout.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 interface Args extends OverrideArgs {
   board: string;

@@ -10,7 +10,7 @@ import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, parseVsSpec, withOverrideOptions } from '../boards/options.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { traceErrorMessage } from '../trace/errors.js';

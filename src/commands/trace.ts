@@ -2,7 +2,7 @@
 
 import type { CommandModule } from 'yargs';
 import { TraceReader, runTrace } from '../../emulator/index.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { fileTraceSource } from '../io/trace-source.js';
 import { traceErrorMessage } from '../trace/errors.js';
 

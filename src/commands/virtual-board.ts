@@ -2,7 +2,7 @@
 // pseudo-terminal, for trying mcu-gc, mpremote or a terminal without hardware.
 
 import type { CommandModule } from 'yargs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { DEFAULT_HEAP_SIZE, startVirtualBoard } from '../virtual-board/board.js';
 import { parseByteSize } from '../virtual-board/size.js';
 

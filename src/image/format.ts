@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { GC_VERSIONS, type GcVersion } from '../../emulator/config.js';
 import { type HeapImage, IMAGE_FORMAT, ImageError, type ImageRange, typeLetterOf } from '../../emulator/image.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 const addr = z
   .string()

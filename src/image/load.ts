@@ -4,7 +4,7 @@
 
 import { GC_VERSIONS, type GcVersion } from '../../emulator/config.js';
 import { type HeapImage, type LoadedImage, learnTypesFromDump, loadImage, typeLetterOf } from '../../emulator/image.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { readBytes, readText } from '../io/files.js';
 import { imageUserError, parseImage } from './format.js';
 import { type RawSpan, imageFromRaw, parseAddress, parseSpan } from './raw.js';

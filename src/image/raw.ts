@@ -4,7 +4,7 @@
 
 import type { GcVersion } from '../../emulator/config.js';
 import type { HeapImage, ImageRange } from '../../emulator/image.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export interface RawSpan {
   start: number;

@@ -2,7 +2,7 @@
 // trace is never held in memory whole.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { TraceSource } from '../../emulator/index.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { describeFsError } from './files.js';
 
 export function fileTraceSource(file: string): () => TraceSource {

@@ -2,7 +2,7 @@
 // device commands share (baud, DTR/RTS, timeouts, raw-paste/chunking, soft reset).
 
 import type { Argv } from 'yargs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { openRawRepl, type SerialOpenOptions, DEFAULT_BAUD } from './open.js';
 import { candidatePaths, listPorts, parsePortSpec } from './ports.js';
 import type { RawRepl } from './raw-repl.js';

@@ -2,7 +2,7 @@
 // what the device actually sent (a printable excerpt), because "timeout" alone never
 // tells a user whether the board is busy, in a bootloader, or printing garbage.
 
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 /** The link to the device failed: timeout, disconnect, or a protocol reply we do not understand. */
 export class TransportError extends UserError {

@@ -3,7 +3,7 @@
 // open (asserted) unless asked otherwise.
 
 import { SerialPort } from 'serialport';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { RawRepl, setSignal, type RawReplOptions } from './raw-repl.js';
 
 export interface SerialOpenOptions extends RawReplOptions {

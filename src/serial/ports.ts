@@ -13,7 +13,7 @@
 // devices only.
 
 import { SerialPort } from 'serialport';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { listPortsFromSysfs, type SerialPortEntry } from './sysfs-ports.js';
 
 export type { SerialPortEntry } from './sysfs-ports.js';

@@ -1,5 +1,5 @@
 import { TraceError } from '../../emulator/index.js';
-import { UserError, located } from '../cli/errors.js';
+import { UserError, located } from '../errors.js';
 
 /** A TraceError as a one-line UserError: exit 2 for bad input, 1 for an emulated crash. */
 export function traceErrorMessage(file: string, e: unknown): unknown {

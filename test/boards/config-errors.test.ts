@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listBoards, loadBoard, parseBoard, portsDir } from '../../src/boards/load.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const esp32 = readFileSync(`${portsDir()}/esp32.yaml`, 'utf8');
 const pico = readFileSync(`${portsDir()}/rp2-pico.yaml`, 'utf8');

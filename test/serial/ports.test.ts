@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 import { candidatePaths, formatPortTable, listPorts, parsePortSpec, sortPorts, type SerialPortEntry } from '../../src/serial/ports.js';
 import { listPortsFromSysfs } from '../../src/serial/sysfs-ports.js';
 
