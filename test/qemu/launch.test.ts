@@ -2,23 +2,11 @@
 // (the REPL answers through mcu-gc's own serial path), a GDB stub can be asked for, and
 // stop() ends QEMU by its pid.
 
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bootQemu, qemuSkipReason } from '../helpers/qemu.js';
 import { connect as netConnect } from 'node:net';
 import { qemuUnavailable } from '../../src/qemu/launch.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 99) : 0;
-      resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
-    });
-  });
-}
+import { runCli as cli } from '../helpers/cli.js';
 
 function haltReason(port: number): Promise<string> {
   return new Promise<string>((resolve, reject) => {
