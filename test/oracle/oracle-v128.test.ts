@@ -1,8 +1,7 @@
-// Differential test against a v1.27/v1.28-era py/gc.c (split heaps, gap byte,
+// Differential test against MicroPython v1.28.0's py/gc.c (split heaps, gap byte,
 // gc_last_used_block, finaliser pass, weakref table), compiled on this machine by
-// scripts/c-oracle. That gc.c is not in the repository: the suite runs only when
-// MCU_GC_V128_GC_C names a readable copy (and cc can build -m32), and is skipped, saying
-// why, otherwise (CI has none).
+// scripts/c-oracle from ../shared/reference/micropython/v1.28.0/py/gc.c (or the copy
+// MCU_GC_V128_GC_C names). Skipped, saying why, without ../shared or without gcc-multilib.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,21 +10,21 @@ import { configOfTrace, oracleUnavailable, runOracle } from '../../scripts/c-ora
 import { randomTrace128 } from '../../scripts/trace-gen.js';
 
 const why = oracleUnavailable('v1.28');
-if (why) console.warn(`test/oracle (v1.27/v1.28) skipped: the C oracle cannot run here: ${why}`);
+if (why) console.warn(`test/oracle (v1.28) skipped: the C oracle cannot run here: ${why}`);
 
 const vectors = join(new URL('.', import.meta.url).pathname, '../conformance/vectors');
 
-describe.skipIf(why !== null)('engine = a v1.27/v1.28 gc.c (C oracle, MCU_GC_V128_GC_C)', () => {
-  it('the oracle reproduces every v1.27 and v1.28 conformance vector byte for byte', () => {
+describe.skipIf(why !== null)("engine = MicroPython v1.28.0's gc.c (C oracle)", () => {
+  it('the oracle reproduces every v1.28 conformance vector byte for byte', () => {
     let n = 0;
     for (const f of readdirSync(vectors).filter((x) => x.endsWith('.trace')).sort()) {
       const text = readFileSync(join(vectors, f), 'utf8');
-      if (!/^\s*gc\s+v1\.2[78]\b/m.test(text)) continue;
+      if (!/^\s*gc\s+v1\.28\b/m.test(text)) continue;
       const expected = readFileSync(join(vectors, f.replace(/\.trace$/, '.expected')), 'utf8');
       expect(firstDifference(expected, runOracle(text).output), f).toBeUndefined();
       n++;
     }
-    expect(n).toBeGreaterThanOrEqual(79);
+    expect(n).toBeGreaterThanOrEqual(35);
   });
 
   it('a gc_add area holds its struct, and weak= lists the unreachable weakly referenced object', () => {
@@ -46,18 +45,18 @@ describe.skipIf(why !== null)('engine = a v1.27/v1.28 gc.c (C oracle, MCU_GC_V12
     expect(out).toContain('GC memory layout; from 20001080:');
   });
 
-  it('over 300 random v1.27/v1.28 traces the engine prints what gc.c prints', () => {
+  it('over 200 random v1.28 traces the engine prints what gc.c prints', () => {
     let lines = 0;
     let split = 0;
     let weakListed = 0;
     let exhausted = 0;
-    for (let seed = 1; seed <= 300; seed++) {
-      const text = randomTrace128(seed, { ops: 250 });
+    for (let seed = 1; seed <= 200; seed++) {
+      const text = randomTrace128(seed, { ops: 250, version: 'v1.28' });
       const r = diffTrace(text);
       if (!r.same) {
         const d = r.difference!;
         expect.fail(
-          `seed ${seed}: output line ${d.outputLine}: gc.c printed '${d.expected}', the engine '${d.got}' (npm run oracle -- --profile v1.28 --seed ${seed} --count 1)`,
+          `seed ${seed}: output line ${d.outputLine}: gc.c printed '${d.expected}', the engine '${d.got}' (npm run oracle -- --profile v1.28 --ops 250 --seed ${seed} --count 1)`,
         );
       }
       lines += r.cOutput.split('\n').length;
@@ -66,9 +65,9 @@ describe.skipIf(why !== null)('engine = a v1.27/v1.28 gc.c (C oracle, MCU_GC_V12
       if (/^alloc \S+ = NULL/m.test(r.cOutput)) exhausted++;
     }
     // The generator must reach the corners it is for, and produce real work.
-    expect(split).toBeGreaterThan(100);
-    expect(weakListed).toBeGreaterThan(10);
+    expect(split).toBeGreaterThan(70);
+    expect(weakListed).toBeGreaterThan(30);
     expect(exhausted).toBeGreaterThan(100);
-    expect(lines).toBeGreaterThan(300 * 50);
+    expect(lines).toBeGreaterThan(200 * 50);
   });
 });

@@ -8,8 +8,8 @@ import { diffTrace, firstDifference } from '../../scripts/c-oracle/differ.js';
 import { oracleUnavailable, runOracle } from '../../scripts/c-oracle/oracle.js';
 import { randomTrace194 } from '../../scripts/trace-gen.js';
 
-const why = oracleUnavailable();
-if (why) console.warn(`test/oracle skipped: the C oracle cannot run here: ${why}`);
+const why = oracleUnavailable('v1.9.4');
+if (why) console.warn(`test/oracle (v1.9.4) skipped: the C oracle cannot run here: ${why}`);
 
 const vectors = join(new URL('.', import.meta.url).pathname, '../conformance/vectors');
 
