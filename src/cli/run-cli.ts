@@ -1,0 +1,85 @@
+// The command line as a function: argv in, exit code out (output goes to process.stdout
+// and process.stderr). bin/mcu-gc.js runs it through ./main.ts; the fuzz suite calls it
+// in-process, so thousands of bad inputs go through the real command path without paying
+// a Node start-up for each.
+
+import yargs from 'yargs';
+import { commandLoaders } from './commands.js';
+import { UserError } from '../errors.js';
+import { internalErrorMessage } from './internal-error.js';
+
+/** Thrown by the yargs fail handler so parsing stops without exiting the process. */
+class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`mcu-gc: ${message}\n`);
+  throw new CliExit(code);
+}
+
+/**
+ * yargs' validation messages are several lines ("Invalid values:\n  Argument: x, Given: …");
+ * the CLI promises one line, so the lines are joined.
+ */
+export function oneLine(msg: string): string {
+  return msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/:\s*$/, '');
+}
+
+/** Exit code for an error escaping a command: its own for a UserError, else 70 with a report template. */
+export function reportError(e: unknown, argv: readonly string[]): number {
+  if (e instanceof CliExit) return e.code;
+  if (e instanceof UserError) {
+    process.stderr.write(`mcu-gc: ${oneLine(e.message)}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(internalErrorMessage(e, argv));
+  return 70;
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const cli = yargs([...argv])
+    .scriptName('mcu-gc')
+    .usage('$0 <command> [options]\n\nEmulate MicroPython\'s GC heap on real boards\' memory maps, and compare with devices.')
+    .strict()
+    .demandCommand(1, 'Name a command')
+    .recommendCommands()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err instanceof UserError) fail(oneLine(err.message), err.exitCode);
+      // yargs' own argument errors (e.g. `--vs "--block-size 32"`: a value that looks like a flag).
+      if (err && err.name === 'YError') fail(`${oneLine(err.message)} (see mcu-gc --help)`, 2);
+      if (err) throw err;
+      fail(`${oneLine(msg)} (see mcu-gc --help)`, 2);
+    })
+    .help()
+    .alias('h', 'help')
+    .version();
+
+  // The command named on the command line is loaded alone; with none (or an unknown one)
+  // every command is loaded so that --help and suggestions can list them all.
+  const named = argv.find((a) => !a.startsWith('-'));
+  const wanted = named !== undefined && named in commandLoaders ? [named] : Object.keys(commandLoaders);
+  const modules = await Promise.all(wanted.map((n) => commandLoaders[n]!()));
+  for (const m of modules) cli.command(m.default);
+
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await cli.parseAsync();
+    const code = Number(process.exitCode ?? 0);
+    return code;
+  } catch (e) {
+    return reportError(e, argv);
+  } finally {
+    process.exitCode = before;
+  }
+}
