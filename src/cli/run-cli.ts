@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { commandLoaders } from './commands.js';
 import { UserError } from '../errors.js';
 import { internalErrorMessage } from './internal-error.js';
+import { checkRawArgs, type OptionSets } from './arg-checks.js';
 
 /** Thrown by the yargs fail handler so parsing stops without exiting the process. */
 class CliExit extends Error {
@@ -63,6 +64,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .help()
     .alias('h', 'help')
     .version();
+  // Before validation, with the named command's options known.
+  cli.middleware(() => checkRawArgs(argv, (cli as unknown as { getOptions(): OptionSets }).getOptions()), true);
 
   // The command named on the command line is loaded alone; with none (or an unknown one)
   // every command is loaded so that --help and suggestions can list them all.
