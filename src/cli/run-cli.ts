@@ -9,18 +9,6 @@ import { UserError } from '../errors.js';
 import { internalErrorMessage } from './internal-error.js';
 import { checkRawArgs, type OptionSets } from './arg-checks.js';
 
-/** Thrown by the yargs fail handler so parsing stops without exiting the process. */
-class CliExit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-function fail(message: string, code: number): never {
-  process.stderr.write(`mcu-gc: ${message}\n`);
-  throw new CliExit(code);
-}
-
 /**
  * yargs' validation messages are several lines ("Invalid values:\n  Argument: x, Given: …");
  * the CLI promises one line, so the lines are joined.
@@ -36,7 +24,6 @@ export function oneLine(msg: string): string {
 
 /** Exit code for an error escaping a command: its own for a UserError, else 70 with a report template. */
 export function reportError(e: unknown, argv: readonly string[]): number {
-  if (e instanceof CliExit) return e.code;
   if (e instanceof UserError) {
     process.stderr.write(`mcu-gc: ${oneLine(e.message)}\n`);
     return e.exitCode;
@@ -54,12 +41,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .recommendCommands()
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
+    // Errors are only thrown here and printed once, by reportError (yargs may call this
+    // handler twice for a rejected async command).
     .fail((msg, err) => {
-      if (err instanceof UserError) fail(oneLine(err.message), err.exitCode);
+      if (err instanceof UserError) throw err;
       // yargs' own argument errors (e.g. `--vs "--block-size 32"`: a value that looks like a flag).
-      if (err && err.name === 'YError') fail(`${oneLine(err.message)} (see mcu-gc --help)`, 2);
+      if (err && err.name === 'YError') throw new UserError(`${oneLine(err.message)} (see mcu-gc --help)`);
       if (err) throw err;
-      fail(`${oneLine(msg)} (see mcu-gc --help)`, 2);
+      throw new UserError(`${oneLine(msg)} (see mcu-gc --help)`);
     })
     .help()
     .alias('h', 'help')
