@@ -179,6 +179,16 @@ export function loadImage(img: HeapImage): LoadedImage {
     if (r.bytes.length % ws !== 0) throw new ImageError(`${kind}[${i}].bytes: ${r.bytes.length} bytes is not whole words`);
     if (r.bytes.length > 0) ranges.push([alignDown(r.start, 8), alignUp(r.start + r.bytes.length, 8)]);
   }
+  // Root and stack words live outside the heap on a device (.bss, the C stack): a range
+  // placed inside an area would overwrite the heap's own bytes when loaded.
+  for (const { kind, r, i } of named) {
+    const end = r.start + r.bytes.length;
+    const j = img.areas.findIndex((a) => r.start < a.end && end > a.start);
+    if (r.bytes.length > 0 && j >= 0) {
+      const a = img.areas[j]!;
+      throw new ImageError(`${kind}[${i}] [${hex(r.start)}, ${hex(end)}) overlaps heap areas[${j}] [${hex(a.start)}, ${hex(a.end)})`);
+    }
+  }
   // Areas must not overlap one another.
   const sortedAreas = img.areas.map((a, i) => ({ a, i })).sort((x, y) => x.a.start - y.a.start);
   for (let k = 1; k < sortedAreas.length; k++) {

@@ -7,6 +7,7 @@
 
 import { type GcConfig, GC_VERSIONS, type GcVersion, isPowerOfTwo } from '../config.js';
 import { type TypeName, TYPE_NAMES, isTypeName } from '../types.js';
+import { heapRangeProblem } from './heap-range.js';
 
 export class TraceError extends Error {
   /** Set when the trace was valid but the emulated firmware would crash here. */
@@ -142,6 +143,8 @@ export class TraceReader implements TraceHeader {
   readonly config: GcConfig;
   readonly heaps: HeapLine[] = [];
   readonly laterHeaps: HeapLine[] = [];
+  /** Bytes of the heap lines read so far (their total is capped: heap-range.ts). */
+  private heapBytesRead = 0;
   readonly explicit = new Set<string>();
 
   private readonly open: () => TraceSource;
@@ -607,6 +610,9 @@ export class TraceReader implements TraceHeader {
     const start = this.address(1, 'heap start');
     const end = this.address(2, 'heap end');
     if (end <= start) this.fail(`heap end ${this.tok(2)} is not above its start ${this.tok(1)}`, 2);
+    const problem = heapRangeProblem(start, end, this.config.wordSize, this.heapBytesRead);
+    if (problem) this.fail(problem, 2);
+    this.heapBytesRead += end - start;
     return { start, end, line: this.lineNo };
   }
 
@@ -620,6 +626,11 @@ export class TraceReader implements TraceHeader {
     if (cfg.weakref && cfg.version !== 'v1.28') fail(`'weakref 1' needs 'gc v1.28' (the WTB first appears in v1.28)`);
     if (cfg.weakref && !cfg.finaliser) fail(`'weakref 1' needs 'finaliser 1'`);
     if (cfg.blockSize < cfg.wordSize) fail(`block size ${cfg.blockSize} is smaller than a word (${cfg.wordSize})`);
+    // Heap lines were checked as read; a 'word' line after them may have changed the word size.
+    for (const h of this.heaps) {
+      const problem = heapRangeProblem(h.start, h.end, cfg.wordSize);
+      if (problem) throw new TraceError(problem, h.line, 0, -1);
+    }
   }
 
   /**
@@ -632,11 +643,16 @@ export class TraceReader implements TraceHeader {
     // (cheap byte test; the full tokenizer runs only on those lines).
     const scan = new TraceReader(this.open, { defaults: { ...this.config, split: true } }, true);
     const bodyLine = this.lineNo;
+    let before = this.heapBytesRead;
     while (scan.skipToHeapLine()) {
       if (scan.lineNo <= bodyLine || !scan.tokIs(0, 'heap') || scan.nt !== 3) continue;
       const start = scan.quietNumber(1);
       const end = scan.quietNumber(2);
-      if (start >= 0 && end > start) this.laterHeaps.push({ start, end, line: scan.lineNo });
+      // An out-of-range one is left out of the map; the reader reports it on reaching it.
+      if (start >= 0 && end > start && !heapRangeProblem(start, end, this.config.wordSize, before)) {
+        this.laterHeaps.push({ start, end, line: scan.lineNo });
+        before += end - start;
+      }
     }
   }
 

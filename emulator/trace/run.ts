@@ -25,7 +25,7 @@ export interface TraceRunOptions {
   /** Called after each collection (explicit or automatic). */
   onCollect?: (rec: CollectionRecord, line: number) => void;
   /** Called after each operation, with its index (for progress). */
-  onOp?: (index: number) => void;
+  onOp?: (index: number, line: number) => void;
   /** false: gc.c's plain first-fit scan instead of the indexed one (for cross-checks). */
   useIndex?: boolean;
 }
@@ -250,7 +250,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
     } catch (e) {
       throw fault(e, o.line);
     }
-    opts.onOp?.(i);
+    opts.onOp?.(i, o.line);
   }
   return { output: out.join(''), warnings, machine: m };
 }

@@ -11,6 +11,7 @@ import { type BoardSpec, checkBoardSpec } from '../../emulator/board.js';
 import { GC_VERSIONS, isPowerOfTwo } from '../../emulator/config.js';
 import { UserError } from '../errors.js';
 import { readText } from '../io/files.js';
+import { boardErrorMap } from './zod-messages.js';
 
 /** ports/ next to the package root (works from src/ via tsx and from dist/src/). */
 export function portsDir(): string {
@@ -200,7 +201,7 @@ export function parseBoard(text: string, file: string): BoardSpec {
     throw new UserError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0]}`);
   }
   const raw: unknown = doc.toJS();
-  const parsed = boardSchema.safeParse(raw);
+  const parsed = boardSchema.safeParse(raw, { error: boardErrorMap });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path: Array<string | number> = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));

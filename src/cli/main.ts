@@ -1,15 +1,10 @@
 // mcu-gc command line. Each command lives in src/commands/<name>.ts and is listed in
-// ./commands.ts; this file only wires yargs and turns errors into one-line messages.
+// ./commands.ts; ./run-cli.ts wires yargs and turns errors into one-line messages.
 
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commandLoaders } from './commands.js';
-import { UserError } from '../errors.js';
+import { reportError, runCli } from './run-cli.js';
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`mcu-gc: ${message}\n`);
-  process.exit(code);
-}
+const argv = hideBin(process.argv);
 
 // `mcu-gc boards | head`: the reader went away; stop quietly, as Unix tools do.
 for (const stream of [process.stdout, process.stderr]) {
@@ -20,39 +15,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 process.on('unhandledRejection', (e) => {
-  if (e instanceof UserError) fail(e.message, e.exitCode);
-  fail(`internal error: ${e instanceof Error ? e.message : String(e)} (please report this)`, 70);
+  process.exit(reportError(e, argv));
 });
 
-const cli = yargs(hideBin(process.argv))
-  .scriptName('mcu-gc')
-  .usage('$0 <command> [options]\n\nEmulate MicroPython\'s GC heap on real boards\' memory maps, and compare with devices.')
-  .strict()
-  .demandCommand(1, 'Name a command (see --help).')
-  .recommendCommands()
-  .wrap(Math.min(110, process.stdout.columns || 100))
-  .fail((msg, err) => {
-    if (err instanceof UserError) fail(err.message, err.exitCode);
-    // yargs' own argument errors (e.g. `--vs "--block-size 32"`: a value that looks like a flag).
-    if (err && err.name === 'YError') fail(`${err.message} (see mcu-gc --help)`, 2);
-    if (err) fail(`internal error: ${err.message} (please report this)`, 70);
-    fail(`${msg} (see mcu-gc --help)`, 2);
-  })
-  .help()
-  .alias('h', 'help')
-  .version();
-
-// The command named on the command line is loaded alone; with none (or an unknown one)
-// every command is loaded so that --help and suggestions can list them all.
-const argv = hideBin(process.argv);
-const named = argv.find((a) => !a.startsWith('-'));
-const wanted = named !== undefined && named in commandLoaders ? [named] : Object.keys(commandLoaders);
-const modules = await Promise.all(wanted.map((n) => commandLoaders[n]!()));
-for (const m of modules) cli.command(m.default);
-
-try {
-  await cli.parseAsync();
-} catch (e) {
-  if (e instanceof UserError) fail(e.message, e.exitCode);
-  fail(`internal error: ${e instanceof Error ? e.message : String(e)} (please report this)`, 70);
-}
+process.exitCode = await runCli(argv);

@@ -13,6 +13,9 @@ import { type HtmlPanel, renderHtml } from '../html/page.js';
 import { serializeImage } from '../image/format.js';
 import { type ImageSourceArgs, open, readImage } from '../image/load.js';
 import { parseAddress } from '../image/raw.js';
+import { DUMP_TYPE_LETTERS, type HeapImage, LETTER_NAMES, typeLetterOf } from '../../emulator/image.js';
+import { TYPE_NAMES } from '../../emulator/types.js';
+import { plural } from '../report/plural.js';
 import { checkText, collectText, deviceDumpText, fragmentationText, reachabilityText, whyText } from '../image/report.js';
 
 interface Args {
@@ -62,6 +65,23 @@ function source(file: string, a: Args): ImageSourceArgs {
   };
 }
 
+/** --type takes what the graph filter can match: a type name, a dump letter, or a letter's name. */
+function isGraphType(t: string): boolean {
+  return typeLetterOf(t) !== undefined || Object.values(LETTER_NAMES).includes(t);
+}
+
+/** Why two images are not the same heap (before/after a collection), or null. */
+export function layoutDifference(x: HeapImage, y: HeapImage): string | null {
+  const hx = (n: number): string => '0x' + n.toString(16);
+  if (x.word !== y.word || x.block !== y.block) return `${x.word}-byte words, ${x.block}-byte blocks vs ${y.word}-byte words, ${y.block}-byte blocks`;
+  if (x.areas.length !== y.areas.length) return `${plural(x.areas.length, 'area')} vs ${y.areas.length}`;
+  for (let i = 0; i < x.areas.length; i++) {
+    const [p, q] = [x.areas[i]!, y.areas[i]!];
+    if (p.start !== q.start || p.end !== q.end) return `areas[${i}] is [${hx(p.start)}, ${hx(p.end)}) vs [${hx(q.start)}, ${hx(q.end)})`;
+  }
+  return null;
+}
+
 const command: CommandModule<object, Args> = {
   command: 'analyze <image>',
   describe: 'Analyse a heap image: the device\'s mem_info(1) text, fragmentation, why-alive, what gc.collect() frees',
@@ -104,8 +124,15 @@ const command: CommandModule<object, Args> = {
       throw new UserError(`--graph: expected "cytoscape FILE" or "dot FILE", got "${graph.join(' ')}"`);
     }
     if (a.limit !== undefined && (!Number.isInteger(a.limit) || a.limit < 1)) throw new UserError(`--limit ${a.limit}: must be a whole number of nodes, at least 1`);
+    if (a.type !== undefined && !isGraphType(a.type)) {
+      throw new UserError(`--type ${a.type}: not a type name (${TYPE_NAMES.join(', ')}) or dump letter (${DUMP_TYPE_LETTERS.join(' ')} h)`);
+    }
     const whys = (a.why ?? []).map((w) => parseAddress(w, '--why'));
     const afterImg = a.after ? readImage({ ...source(a.after, a), file: a.after }) : undefined;
+    if (afterImg) {
+      const problem = layoutDifference(img, afterImg);
+      if (problem) throw new UserError(`${a.after}: not the same heap as ${a.image}: ${problem}`);
+    }
     const afterLoaded = afterImg ? open(a.after!, afterImg) : undefined;
 
     const r = reachability(l.heap);

@@ -6,6 +6,7 @@ import type { CommandModule } from 'yargs';
 import { parseTrace, runTrace, TraceError } from '../../emulator/index.js';
 import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
+import { traceErrorMessage } from '../trace/errors.js';
 
 interface Args {
   dir: string;
@@ -39,6 +40,9 @@ export function runVector(tracePath: string, expectedPath: string): VectorResult
   try {
     got = runTrace(parseTrace(readText(tracePath))).output;
   } catch (e) {
+    // A trace that is not valid gctrace is bad input (exit 2, located), not a failed
+    // vector; an emulated firmware crash is a result to compare like any other.
+    if (e instanceof TraceError && !e.crash) throw traceErrorMessage(tracePath, e);
     if (e instanceof TraceError) return { name, ok: false, error: `line ${e.line}: ${e.message}` };
     throw e;
   }

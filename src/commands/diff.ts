@@ -6,6 +6,7 @@ import { loadDump } from '../capture/snapshot.js';
 import { compareDumps } from '../compare/compare.js';
 import { type OutputArgs, writeComparison } from '../compare/output.js';
 import { readText } from '../io/files.js';
+import { UserError, located } from '../errors.js';
 
 interface Args extends OutputArgs {
   a: string;
@@ -42,6 +43,13 @@ const command: CommandModule<object, Args> = {
       ['B', B],
     ] as const) {
       const errors = d.parsed.issues.filter((i) => i.severity === 'error');
+      // A malformed dump is bad input (exit 2, its first problem located), as for every
+      // other file; only a capture that stopped early is compared, with notes.
+      const first = errors[0];
+      if (first && !(d.snapshot && !d.snapshot.complete)) {
+        const where = d.snapshot ? `${d.label}: raw line ${first.line}: ${first.message}` : located(d.label, first.line, first.message, undefined, first.offset);
+        throw new UserError(`${where}${errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : ''}`);
+      }
       for (const i of errors.slice(0, 5)) notes.push(`${side} (${d.label}) line ${i.line}: ${i.message}`);
       if (errors.length > 5) notes.push(`${side}: ${errors.length - 5} more problem(s) in the dump`);
       if (d.snapshot && !d.snapshot.complete) notes.push(`${side} is an incomplete capture (the board stopped answering)`);

@@ -2,6 +2,7 @@
 // print its traceback to stderr and exit 1 if it raised.
 
 import type { CommandModule } from 'yargs';
+import { checkScriptBytes } from '../serial/script-bytes.js';
 import { connect, connectOptionsFrom, withSerialOptions, type SerialArgs } from '../serial/connect.js';
 
 interface Args extends SerialArgs {
@@ -43,6 +44,7 @@ const command: CommandModule<object, Args> = {
       'print the free heap',
     ) as never,
   handler: async (args) => {
+    checkScriptBytes(Buffer.from(args.code, 'utf8'), 'CODE');
     process.exitCode = await runOnDevice(args.code, args);
   },
 };

@@ -8,6 +8,7 @@ import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
 import { UserError } from '../errors.js';
+import { plural } from '../report/plural.js';
 
 interface Args extends OverrideArgs {
   board: string;
@@ -91,7 +92,7 @@ export function layoutReport(b: BoardMachine): LayoutReport {
     areas: b.areas.map(area),
     gcTotal: info.total,
     gcTotalLine,
-    threshold: Number.isFinite(b.thresholdBlocks) ? `${b.thresholdBlocks} blocks (gc.threshold() reads ${b.thresholdBlocks * bpb})` : 'off (-1)',
+    threshold: Number.isFinite(b.thresholdBlocks) ? `${plural(b.thresholdBlocks, 'block')} (gc.threshold() reads ${b.thresholdBlocks * bpb})` : 'off (-1)',
     rootSection: { address: hex(s.rootSection.address), words: s.rootSection.words },
     stack: {
       top: hex(s.stack.top),
@@ -134,7 +135,7 @@ export function formatLayout(r: LayoutReport): string {
     out.push(`    ATB  ${a.atbStart}  ${a.atbLen} B${a.gapByte ? `, gap byte at ${a.gapByte}` : ''}`);
     if (a.ftbStart) out.push(`    FTB  ${a.ftbStart}  ${a.ftbLen} B`);
     if (a.wtbStart) out.push(`    WTB  ${a.wtbStart}  ${a.wtbLen} B`);
-    out.push(`    pool ${a.poolStart} .. ${a.poolEnd}  ${a.blocks} blocks, ${a.poolBytes} B (slack before the pool: ${a.slack} B)`);
+    out.push(`    pool ${a.poolStart} .. ${a.poolEnd}  ${plural(a.blocks, 'block')}, ${a.poolBytes} B (slack before the pool: ${a.slack} B)`);
   });
   out.push(`  after boot mem_info() prints: ${r.gcTotalLine}`);
   out.push(`  gc.threshold() at boot: ${r.threshold}`);

@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { readBytes } from '../io/files.js';
 import { withSerialOptions, type SerialArgs } from '../serial/connect.js';
 import { runOnDevice } from './exec.js';
+import { checkScriptBytes } from '../serial/script-bytes.js';
 
 interface Args extends SerialArgs {
   file: string;
@@ -19,6 +20,7 @@ const command: CommandModule<object, Args> = {
     ) as never,
   handler: async (args) => {
     const code = readBytes(args.file); // a missing file fails before the port is touched
+    checkScriptBytes(code, args.file);
     process.exitCode = await runOnDevice(code, args);
   },
 };

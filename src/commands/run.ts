@@ -58,7 +58,13 @@ function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacin
       throw e;
     }
     board = buildBoard(spec, { config: trace.config });
-    return runTraceOnBoard(board, trace, file, pacing ? { pacing } : {});
+    const bar = progressBar('run', 'ops', args.progress && !args.vs);
+    const total = trace.ops.length;
+    try {
+      return runTraceOnBoard(board, trace, file, { ...(pacing ? { pacing } : {}), ...(bar.enabled ? { onOp: (i: number) => (i & 15) === 0 && bar.onProgress(i, total) } : {}) });
+    } finally {
+      bar.stop();
+    }
   } catch (e) {
     throw traceErrorMessage(file, e);
   }

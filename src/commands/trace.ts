@@ -3,12 +3,14 @@
 import type { CommandModule } from 'yargs';
 import { TraceReader, runTrace } from '../../emulator/index.js';
 import { UserError } from '../errors.js';
-import { fileTraceSource } from '../io/trace-source.js';
+import { countLines, fileTraceSource } from '../io/trace-source.js';
+import { progressBar } from '../report/progress.js';
 import { traceErrorMessage } from '../trace/errors.js';
 
 interface Args {
   file: string;
   warnings: boolean;
+  progress: boolean;
 }
 
 const command: CommandModule<object, Args> = {
@@ -18,6 +20,7 @@ const command: CommandModule<object, Args> = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'the .trace file' })
       .option('warnings', { type: 'boolean', default: true, describe: 'report v1.9.4 bugs that bite (to stderr)' })
+      .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr after a second (only when stderr is a terminal)' })
       .example('$0 trace test/conformance/vectors/basic-1000.trace', ''),
   handler: (args) => {
     let chunks: string[] = [];
@@ -27,21 +30,28 @@ const command: CommandModule<object, Args> = {
       chunks = [];
       size = 0;
     };
+    const bar = progressBar('trace', 'lines', args.progress);
+    let lines: number | undefined;
     try {
       const trace = new TraceReader(fileTraceSource(args.file));
       const res = runTrace(trace, {
         retain: false,
+        // Every 16th operation: a trace that exhausts its heap can spend ~50 ms per
+        // allocation in full collections, so the bar must not wait for many more.
+        ...(bar.enabled ? { onOp: (i: number, line: number) => (i & 15) === 0 && bar.onProgress(line, (lines ??= countLines(args.file))) } : {}),
         write: (s) => {
           chunks.push(s);
           size += s.length;
           if (size > 1 << 16) flush();
         },
       });
+      bar.stop();
       flush();
       if (args.warnings) {
         for (const w of res.warnings) process.stderr.write(`${args.file}:${w.line}: warning: ${w.message}\n`);
       }
     } catch (e) {
+      bar.stop();
       flush();
       throw traceErrorMessage(args.file, e);
     }

@@ -4,6 +4,7 @@
 import pc from 'picocolors';
 import type { Comparison } from './compare.js';
 import { hx } from './summary.js';
+import { plural } from '../report/plural.js';
 
 export interface TextOptions {
   color: boolean;
@@ -37,13 +38,13 @@ export function renderText(c: Comparison, o: TextOptions): string {
   out.push('');
   const L = c.layout;
   if (L.match) {
-    const a0 = L.areas.map((p) => `${hx(p.a!.start)} (${p.a!.blocks} blocks)`).join(', ');
+    const a0 = L.areas.map((p) => `${hx(p.a!.start)} (${plural(p.a!.blocks, 'block')})`).join(', ');
     out.push(`${k.green(k.bold('layout: exact match'))} — ${L.areas.length} area${L.areas.length === 1 ? '' : 's'} of ${c.a.blockSize}-byte blocks: ${a0}`);
   } else {
     out.push(k.red(k.bold('layout: differs')));
     if (!L.blockSizeMatch) out.push(`  block size: A ${c.a.blockSize ?? '?'}, B ${c.b.blockSize ?? '?'}`);
     for (const p of L.areas) {
-      const side = (x?: { start: number; blocks: number }): string => (x ? `pool ${hx(x.start)}, ${x.blocks} blocks` : 'no such area');
+      const side = (x?: { start: number; blocks: number }): string => (x ? `pool ${hx(x.start)}, ${plural(x.blocks, 'block')}` : 'no such area');
       const mark = p.sameStart && p.sameBlocks ? k.green('same') : k.red('differs');
       out.push(`  area ${p.index}: A ${side(p.a)}; B ${side(p.b)}  ${mark}`);
     }

@@ -96,7 +96,7 @@ export function parseImage(text: string, file = 'image'): HeapImage {
   };
   if (d.maxNewSplit !== undefined) img.maxNewSplit = d.maxNewSplit;
   d.areas.forEach((a, i) => {
-    if (a.end <= a.start) throw new UserError(`${file}: areas[${i}].end ${a.end.toString(16)} is not after start`);
+    if (a.end <= a.start) throw new UserError(`${file}: areas[${i}].end 0x${a.end.toString(16)} is not after its start 0x${a.start.toString(16)}`);
     const n = img.areas[i]!.bytes.length;
     if (n !== a.end - a.start) {
       throw new UserError(`${file}: areas[${i}].bytes: decodes to ${n} bytes but [start, end) is ${a.end - a.start} bytes`);

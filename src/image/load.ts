@@ -54,6 +54,9 @@ export function readImage(a: ImageSourceArgs): HeapImage {
     if (!a.heap?.length) throw new UserError(`${a.file}: a raw dump needs --heap START:END for each heap area`);
     const profile = a.profile ?? 'v1.27';
     if (!(GC_VERSIONS as readonly string[]).includes(profile)) throw new UserError(`--profile ${profile}: known profiles are ${GC_VERSIONS.join(', ')}`);
+    if (a.maxNewSplit !== undefined && (!Number.isSafeInteger(a.maxNewSplit) || a.maxNewSplit < 0)) {
+      throw new UserError(`--max-new-split ${a.maxNewSplit}: must be a whole number of bytes, at least 0`);
+    }
     const word = a.word ?? 4;
     if (word !== 4 && word !== 8) throw new UserError(`--word ${word}: must be 4 or 8`);
     const spans = (xs: string[] | undefined, what: string): RawSpan[] => (xs ?? []).map((x) => parseSpan(x, what));
@@ -78,8 +81,13 @@ export function readImage(a: ImageSourceArgs): HeapImage {
   if (a.types) for (const [k, v] of readTypesFile(a.types)) img.types.set(k, v);
   if (a.dump) {
     const loaded = open(a.file, img);
+    const text = readText(a.dump);
+    // Without this line the dump teaches nothing: say so rather than silently ignore the file.
+    if (!/^GC memory layout; from [0-9a-fA-F]+:/m.test(text)) {
+      throw new UserError(`${a.dump}: no "GC memory layout; from ADDR:" line: not micropython.mem_info(1) output`);
+    }
     try {
-      for (const [k, v] of learnTypesFromDump(loaded, readText(a.dump))) if (!img.types.has(k)) img.types.set(k, v);
+      for (const [k, v] of learnTypesFromDump(loaded, text)) if (!img.types.has(k)) img.types.set(k, v);
     } catch (e) {
       imageUserError(a.dump, e);
     }

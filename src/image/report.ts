@@ -8,6 +8,7 @@ import type { CollectWhatIf, DeviceCollectCheck } from '../../emulator/analysis/
 import { type Fragmentation, fragmentation } from '../../emulator/analysis/fragmentation.js';
 import type { HeadNode } from '../../emulator/analysis/objects.js';
 import { type Reachability, type WhyAlive, unreferenced } from '../../emulator/analysis/whyalive.js';
+import { plural } from '../report/plural.js';
 
 const hx = (n: number): string => '0x' + n.toString(16);
 
@@ -97,8 +98,8 @@ export function checkText(c: DeviceCollectCheck): string {
     `Check against the device's collection: both freed ${c.bothFreed}, both kept ${c.bothKept}; ` +
       (ok ? 'they agree' : `${c.deviceFreedEmulatorKept.length} freed by the device only, ${c.emulatorFreedDeviceHead.length} freed by the emulator only (or re-used by the device for an object of the same size)`),
   ];
-  for (const n of c.deviceFreedEmulatorKept.slice(0, 10)) lines.push(`  device freed, emulator kept: ${hx(n.addr)} (${n.blocks} blocks)`);
-  for (const n of c.emulatorFreedDeviceHead.slice(0, 10)) lines.push(`  emulator freed, device has a head there: ${hx(n.addr)} (${n.blocks} blocks)`);
+  for (const n of c.deviceFreedEmulatorKept.slice(0, 10)) lines.push(`  device freed, emulator kept: ${hx(n.addr)} (${plural(n.blocks, 'block')})`);
+  for (const n of c.emulatorFreedDeviceHead.slice(0, 10)) lines.push(`  emulator freed, device has a head there: ${hx(n.addr)} (${plural(n.blocks, 'block')})`);
   return lines.join('\n') + '\n';
 }
 

@@ -78,7 +78,21 @@ export function describeFsError(e: unknown): string {
       return 'a path component is not a directory';
     case 'ENOSPC':
       return 'no space left on the device';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EEXIST':
+      return 'already exists';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
     default:
+      // Node's message names the syscall and path (for writes, our temporary file): keep
+      // only the reason, since the caller names the user's file.
+      if (typeof err?.code === 'string') return `${err.code.toLowerCase()}${err.syscall ? ` (${err.syscall})` : ''}`;
       return err?.message ?? String(e);
   }
 }

@@ -1,6 +1,6 @@
 // Streams a trace file in chunks (TraceReader's source factory), so a multi-megabyte
 // trace is never held in memory whole.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { TraceSource } from '../../emulator/index.js';
 import { UserError } from '../errors.js';
 import { describeFsError } from './files.js';
@@ -13,10 +13,22 @@ export function fileTraceSource(file: string): () => TraceSource {
     } catch (e) {
       throw new UserError(`${file}: cannot read: ${describeFsError(e)}`);
     }
+    // A folder opens fine on Linux and fails only at the first read (EISDIR): say so up front.
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw new UserError(`${file}: cannot read: is a directory`);
+    }
     return {
       read(buf, offset, length) {
         if (fd === null) return 0;
-        const n = readSync(fd, buf, offset, length, null);
+        let n: number;
+        try {
+          n = readSync(fd, buf, offset, length, null);
+        } catch (e) {
+          closeSync(fd);
+          fd = null;
+          throw new UserError(`${file}: cannot read: ${describeFsError(e)}`);
+        }
         if (n === 0) {
           closeSync(fd);
           fd = null;
@@ -25,4 +37,23 @@ export function fileTraceSource(file: string): () => TraceSource {
       },
     };
   };
+}
+
+/** Lines in a file (for a progress bar's total), counted in chunks; 0 if it cannot be read. */
+export function countLines(file: string): number {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(1 << 20);
+    let lines = 1;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) return lines;
+      for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) lines++;
+    }
+  } catch {
+    return 0;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -1,24 +1,33 @@
 // A progress bar on stderr for long runs and transfers: only when stderr is a terminal,
-// so pipes, CI logs and --json output stay clean.
+// so pipes, CI logs and --json output stay clean, and only once the work has taken over
+// a second, so quick commands never flash a bar.
 import cliProgress from 'cli-progress';
 
 export interface Progress {
+  /** false when no bar can show (not a terminal, or turned off): skip work done only for it. */
+  enabled: boolean;
   onProgress: (done: number, total: number) => void;
   stop: () => void;
 }
 
+/** Work shorter than this never shows a bar. */
+export const PROGRESS_DELAY_MS = 1000;
+
 /** `label` and `unit` make the line, e.g. "run [====   ] 1200/5000 ops". */
-export function progressBar(label: string, unit: string, enabled: boolean): Progress {
-  if (!enabled || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+export function progressBar(label: string, unit: string, enabled: boolean, delayMs = PROGRESS_DELAY_MS): Progress {
+  if (!enabled || !process.stderr.isTTY) return { enabled: false, onProgress: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} ${unit}`, hideCursor: true, clearOnComplete: true },
+    { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} ${unit} | {duration_formatted}`, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
+  const t0 = Date.now();
   let started = false;
   return {
+    enabled: true,
     onProgress: (done, total) => {
       if (!started) {
-        bar.start(total, 0);
+        if (Date.now() - t0 < delayMs) return;
+        bar.start(total, done);
         started = true;
       }
       // Estimated totals may be exceeded: grow the total rather than overflow the bar.

@@ -74,19 +74,26 @@ export function withSerialOptions<T>(y: Argv<T>): Argv<T & SerialArgs> {
 }
 
 export function connectOptionsFrom(a: SerialArgs): ConnectOptions {
-  for (const [name, v] of [
-    ['timeout', a.timeout],
-    ['chunk-size', a['chunk-size']],
-    ['chunk-delay', a['chunk-delay']],
-    ['interrupt-delay', a['interrupt-delay']],
-    ['baud', a.baud],
+  // Upper bounds: Node's timers hold at most 2^31-1 ms (~24.8 days) and silently fire
+  // after 1 ms beyond that, so a huge --timeout must be refused, not wrapped.
+  for (const [name, v, what, max] of [
+    ['timeout', a.timeout, 'seconds (0: no limit)', 86_400],
+    ['chunk-size', a['chunk-size'], 'bytes per write', 1 << 20],
+    ['chunk-delay', a['chunk-delay'], 'milliseconds', 60_000],
+    ['interrupt-delay', a['interrupt-delay'], 'milliseconds', 60_000],
+    ['baud', a.baud, 'bits per second, e.g. 115200', 100_000_000],
   ] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new UserError(`--${name}: expected a non-negative number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`--${name}: expected a number of ${what}`);
+    if (v < 0 || v > max) throw new UserError(`--${name} ${v}: expected ${what}, from 0 to ${max}`);
   }
-  if (a['chunk-size'] < 1) throw new UserError('--chunk-size: must be at least 1');
+  if (a['chunk-size'] < 1 || !Number.isInteger(a['chunk-size'])) throw new UserError(`--chunk-size ${a['chunk-size']}: must be a whole number, at least 1`);
+  const timeoutMs = a.timeout * 1000;
   return {
     baudRate: a.baud,
-    timeoutMs: a.timeout * 1000,
+    timeoutMs,
+    // Entering the raw REPL also has an overall cap (mpremote: 10 s) against a board that
+    // keeps printing; it never undercuts the silence --timeout allows per step.
+    enterTimeoutMs: timeoutMs === 0 ? 0 : Math.max(10_000, timeoutMs),
     softReset: a['soft-reset'],
     rawPaste: a['raw-paste'],
     chunkSize: a['chunk-size'],

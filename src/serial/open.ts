@@ -2,6 +2,7 @@
 // Settings follow mpremote: 115200 baud, exclusive access, DTR/RTS as the OS sets them on
 // open (asserted) unless asked otherwise.
 
+import { statSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { UserError } from '../errors.js';
 import { RawRepl, setSignal, type RawReplOptions } from './raw-repl.js';
@@ -27,6 +28,7 @@ export async function openSerialPort(path: string, opts: SerialOpenOptions = {})
   if (baudRate === 1200) {
     throw new UserError('refusing to open at 1200 baud: closing a USB CDC port at 1200 baud sends many boards to their bootloader');
   }
+  notASerialDevice(path);
   const port = new SerialPort({ path, baudRate, autoOpen: false, lock: true });
   await new Promise<void>((resolve, reject) => {
     port.open((err) => {
@@ -45,6 +47,19 @@ export async function openSerialPort(path: string, opts: SerialOpenOptions = {})
 export async function openRawRepl(path: string, opts: SerialOpenOptions = {}): Promise<RawRepl> {
   const port = await openSerialPort(path, opts);
   return new RawRepl(port, opts);
+}
+
+/** A regular file or folder given as --port fails deep in the driver ("Inappropriate ioctl"): say what it is. */
+function notASerialDevice(path: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return; // missing: the open reports it (with its hint)
+  }
+  if (st.isCharacterDevice()) return;
+  const what = st.isDirectory() ? 'a folder' : st.isFile() ? 'a regular file' : st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a character device';
+  throw new UserError(`cannot open ${path}: not a serial device (${what}; see \`mcu-gc ports\`)`);
 }
 
 function describeOpenError(msg: string): string {

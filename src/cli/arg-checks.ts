@@ -1,0 +1,55 @@
+// Checks yargs does not make: an option given twice (yargs silently turns it into an
+// array, which commands then trip over) and an option given without its value (yargs
+// silently falls back to the default, so `--seed` alone ran with seed 1).
+
+import { UserError } from '../errors.js';
+
+/** What yargs' getOptions() reports, the parts read here. */
+export interface OptionSets {
+  array: string[];
+  boolean: string[];
+  string: string[];
+  number: string[];
+  alias: Record<string, string[]>;
+}
+
+function canonical(opts: OptionSets): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const key of [...opts.string, ...opts.number, ...opts.boolean, ...opts.array]) names.set(key, key);
+  for (const [key, aliases] of Object.entries(opts.alias)) for (const a of aliases) names.set(a, key);
+  return names;
+}
+
+/** `--name` or `-n` before an option's value, without `=`. */
+function flagName(token: string): string | undefined {
+  const m = /^--?([A-Za-z][\w-]*)$/.exec(token);
+  return m?.[1];
+}
+
+/** Throws a UserError naming the first option given twice or without a value. */
+export function checkRawArgs(argv: readonly string[], opts: OptionSets): void {
+  const names = canonical(opts);
+  const array = new Set(opts.array);
+  const takesValue = new Set([...opts.string, ...opts.number]);
+  const seen = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    const m = /^--?(?:no-)?([A-Za-z][\w-]*)(=|$)/.exec(token);
+    if (!m || /^-[A-Za-z]{2,}/.test(token)) continue; // positional, or grouped short flags
+    const key = names.get(m[1]!) ?? names.get(token.replace(/^--?/, '').split('=')[0]!);
+    if (key === undefined || key === 'help' || key === 'version') continue;
+    const shown = token.split('=')[0]!;
+    if (!array.has(key)) {
+      const first = seen.get(key);
+      if (first !== undefined) throw new UserError(`${shown}: given twice (${first} … ${shown}); give it once`);
+      seen.set(key, shown);
+    }
+    if (m[2] === '' && takesValue.has(key) && !token.startsWith('--no-')) {
+      const next = argv[i + 1];
+      if (next === undefined || (flagName(next) !== undefined && !/^-\d/.test(next))) {
+        throw new UserError(`${shown}: needs a value`);
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// The command line as a function: argv in, exit code out (output goes to process.stdout
+// and process.stderr). bin/mcu-gc.js runs it through ./main.ts; the fuzz suite calls it
+// in-process, so thousands of bad inputs go through the real command path without paying
+// a Node start-up for each.
+
+import yargs from 'yargs';
+import { commandLoaders } from './commands.js';
+import { UserError } from '../errors.js';
+import { internalErrorMessage } from './internal-error.js';
+import { checkRawArgs, type OptionSets } from './arg-checks.js';
+
+/**
+ * yargs' validation messages are several lines ("Invalid values:\n  Argument: x, Given: …");
+ * the CLI promises one line, so the lines are joined.
+ */
+export function oneLine(msg: string): string {
+  return msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/:\s*$/, '');
+}
+
+/** Exit code for an error escaping a command: its own for a UserError, else 70 with a report template. */
+export function reportError(e: unknown, argv: readonly string[]): number {
+  if (e instanceof UserError) {
+    process.stderr.write(`mcu-gc: ${oneLine(e.message)}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(internalErrorMessage(e, argv));
+  return 70;
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const cli = yargs([...argv])
+    .scriptName('mcu-gc')
+    .usage('$0 <command> [options]\n\nEmulate MicroPython\'s GC heap on real boards\' memory maps, and compare with devices.')
+    .strict()
+    .demandCommand(1, 'Name a command')
+    .recommendCommands()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    // Errors are only thrown here and printed once, by reportError (yargs may call this
+    // handler twice for a rejected async command).
+    .fail((msg, err) => {
+      if (err instanceof UserError) throw err;
+      // yargs' own argument errors (e.g. `--vs "--block-size 32"`: a value that looks like a flag).
+      if (err && err.name === 'YError') throw new UserError(`${oneLine(err.message)} (see mcu-gc --help)`);
+      if (err) throw err;
+      throw new UserError(`${oneLine(msg)} (see mcu-gc --help)`);
+    })
+    .help()
+    .alias('h', 'help')
+    .version();
+  // Before validation, with the named command's options known.
+  cli.middleware(() => checkRawArgs(argv, (cli as unknown as { getOptions(): OptionSets }).getOptions()), true);
+
+  // The command named on the command line is loaded alone; with none (or an unknown one)
+  // every command is loaded so that --help and suggestions can list them all.
+  const named = argv.find((a) => !a.startsWith('-'));
+  const wanted = named !== undefined && named in commandLoaders ? [named] : Object.keys(commandLoaders);
+  const modules = await Promise.all(wanted.map((n) => commandLoaders[n]!()));
+  for (const m of modules) cli.command(m.default);
+
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await cli.parseAsync();
+    const code = Number(process.exitCode ?? 0);
+    return code;
+  } catch (e) {
+    return reportError(e, argv);
+  } finally {
+    process.exitCode = before;
+  }
+}
