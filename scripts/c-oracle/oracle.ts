@@ -33,6 +33,13 @@ export interface OracleConfig {
   split?: boolean;
   /** MICROPY_PY_WEAKREF (v1.28 profile only; false for gc v1.27). */
   weakref?: boolean;
+  /**
+   * The v1.27/v1.28-era gc.c to build instead of MCU_GC_V128_GC_C (the benchmark's native
+   * baseline uses ../shared's v1.27.0 gc.c, which has no weakref table).
+   */
+  gcC?: string;
+  /** -O2 for the benchmark's native baseline; the oracle default is -O1. */
+  optimise?: boolean;
 }
 
 export interface OracleResult {
@@ -66,11 +73,16 @@ export function v128Path(): string | undefined {
   return process.env.MCU_GC_V128_GC_C || undefined;
 }
 
-/** The v1.27/v1.28 gc.c's text, checked to have what the shims expect of it. */
-export function readGcC128(path = v128Path()): string {
+/**
+ * The v1.27/v1.28 gc.c's text, checked to have what the shims expect of it. The weakref
+ * table (gc_weakref_about_to_be_freed) is first in v1.28: required only when `weakref`.
+ */
+export function readGcC128(path = v128Path(), weakref = true): string {
   if (!path) throw new Error('c-oracle: MCU_GC_V128_GC_C is not set');
   const body = readFileSync(path, 'utf8');
-  for (const needle of ['void gc_add(void *start, void *end)', 'gc_sweep_free_blocks', 'gc_last_used_block', 'gc_weakref_about_to_be_freed', 'void *gc_alloc(size_t n_bytes, unsigned int alloc_flags)']) {
+  const needles = ['void gc_add(void *start, void *end)', 'gc_sweep_free_blocks', 'gc_last_used_block', 'void *gc_alloc(size_t n_bytes, unsigned int alloc_flags)'];
+  if (weakref) needles.push('gc_weakref_about_to_be_freed');
+  for (const needle of needles) {
     if (!body.includes(needle)) throw new Error(`c-oracle: ${path} is not a v1.27/v1.28-era py/gc.c (no '${needle}')`);
   }
   return body;
@@ -102,7 +114,8 @@ function hasCompiler(args: string[]): boolean {
 const availability = new Map<OracleProfile, string | null>();
 let compilers: string | null | undefined;
 
-function compilerProblem(): string | null {
+/** null when cc builds and runs 32-bit (-m32) programs here; otherwise why not. */
+export function compilerProblem(): string | null {
   if (compilers !== undefined) return compilers;
   if (!hasCompiler([])) compilers = 'no working C compiler (cc)';
   else if (!hasCompiler(['-m32'])) compilers = 'cc -m32 does not link (install gcc-multilib for the 32-bit oracle)';
@@ -138,14 +151,15 @@ export function oracleUnavailable(profile: OracleProfile = 'v1.9.4'): string | n
   return why;
 }
 
-const cacheDirs = new Map<OracleProfile, string>();
+const cacheDirs = new Map<string, string>();
 
 /** The build folder, keyed by the content of gc.c, the driver and the shims. */
-function buildDir(profile: OracleProfile): string {
-  const known = cacheDirs.get(profile);
+function buildDir(profile: OracleProfile, gcC?: string, weakref = false): string {
+  const key = `${profile}:${gcC ?? ''}:${weakref}`;
+  const known = cacheDirs.get(key);
   if (known) return known;
   const h = createHash('sha256');
-  const gc = profile === 'v1.9.4' ? readGcC() : readGcC128();
+  const gc = profile === 'v1.9.4' ? readGcC(gcC) : readGcC128(gcC ?? v128Path(), weakref || gcC === undefined);
   h.update(profile).update(gc);
   // Headers that differ per profile, then the ones both share (shim-common).
   const shims = [profile === 'v1.9.4' ? 'shim' : 'shim-v128', 'shim-common'];
@@ -158,7 +172,7 @@ function buildDir(profile: OracleProfile): string {
     writeFileSync(tmp, gc);
     renameSync(tmp, join(dir, 'gc.c'));
   }
-  cacheDirs.set(profile, dir);
+  cacheDirs.set(key, dir);
   return dir;
 }
 
@@ -166,16 +180,17 @@ function buildDir(profile: OracleProfile): string {
 export function oracleBinary(c: OracleConfig): string {
   const profile = c.profile ?? 'v1.9.4';
   const v128 = profile === 'v1.28';
-  const dir = buildDir(profile);
-  const name = v128
-    ? `gc128-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-s${c.split ? 1 : 0}-r${c.weakref ? 1 : 0}-c${c.clear ? 1 : 0}`
-    : `gc194-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-c${c.clear ? 1 : 0}`;
+  const dir = buildDir(profile, c.gcC, c.weakref);
+  const name =
+    (v128
+      ? `gc128-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-s${c.split ? 1 : 0}-r${c.weakref ? 1 : 0}-c${c.clear ? 1 : 0}`
+      : `gc194-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-c${c.clear ? 1 : 0}`) + (c.optimise ? '-O2' : '');
   const bin = join(dir, name);
   if (existsSync(bin)) return bin;
   const tmp = `${bin}.${process.pid}.tmp`;
   const args = [
     c.word === 4 ? '-m32' : '-m64',
-    '-O1',
+    c.optimise ? '-O2' : '-O1',
     '-std=gnu99',
     // Fixed load address: the type objects (statics) stay far below the trace heaps.
     '-no-pie',
