@@ -20,29 +20,19 @@ const command: CommandModule<object, Args> = {
       .option('warnings', { type: 'boolean', default: true, describe: 'report v1.9.4 bugs that bite (to stderr)' })
       .example('$0 trace test/conformance/vectors/basic-1000.trace', ''),
   handler: (args) => {
-    let chunks: string[] = [];
-    let size = 0;
-    const flush = (): void => {
-      if (chunks.length) process.stdout.write(chunks.join(''));
-      chunks = [];
-      size = 0;
-    };
     try {
       const trace = new TraceReader(fileTraceSource(args.file));
       const res = runTrace(trace, {
         retain: false,
-        write: (s) => {
-          chunks.push(s);
-          size += s.length;
-          if (size > 1 << 16) flush();
-        },
+        // The runner reuses its buffer after the call: hand stdout a copy (a pipe may take
+        // it in parts, later).
+        writeBytes: (chunk) => process.stdout.write(Buffer.from(chunk)),
       });
-      flush();
       if (args.warnings) {
         for (const w of res.warnings) process.stderr.write(`${args.file}:${w.line}: warning: ${w.message}\n`);
       }
     } catch (e) {
-      flush();
+      // The output up to the fault has been written already (the runner flushes it first).
       throw traceErrorMessage(args.file, e);
     }
   },
