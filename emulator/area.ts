@@ -49,6 +49,14 @@ export class HeapArea {
   readonly idxSuf: Int32Array;
   readonly idxMax: Int32Array;
   readonly idxDirty: Uint8Array;
+  /**
+   * Mark-phase bookkeeping (an emulator speed-up): one bit per block that was marked while
+   * the mark stack was full, so its children are not yet marked. Set and cleared within one
+   * collection; gc_deal_with_stack_overflow's rescans visit only these (see GcHeap).
+   */
+  readonly pending: Uint32Array;
+  /** This area's position in the area list, set at each overflow rescan. */
+  markOrder = 0;
 
   constructor(mem: AddressSpace, layout: AreaLayout, added: boolean) {
     const from = layout.descriptor ? layout.descriptor.address : layout.start;
@@ -72,6 +80,7 @@ export class HeapArea {
     this.idxSuf = new Int32Array(chunks);
     this.idxMax = new Int32Array(chunks);
     this.idxDirty = new Uint8Array(chunks).fill(1);
+    this.pending = new Uint32Array((this.blocks >> 5) + 1);
   }
 
   /** Forget the free-run index (after the ATB was written behind the engine's back). */

@@ -806,6 +806,7 @@ export class GcHeap {
     this.lock();
     this.allocAmount = 0;
     this.stackOverflow = false;
+    this.scannedOnce = 0;
     for (const r of this.roots) this.collectRootRange(r.address, r.words);
     for (const p of this.extraRoots) this.markRoot(p);
     // gc_collect_end
@@ -843,6 +844,15 @@ export class GcHeap {
     }
   }
 
+  // Overflow rescans (see dealWithStackOverflow): while one runs, the position its block
+  // loop has reached, as (area order, block); blocks scanned after that position will be
+  // visited by the loop again, and their words counted again.
+  private limitArea = -1;
+  private limitBlock = Number.POSITIVE_INFINITY;
+  private revisitWords = 0;
+  /** Words of the chains scanned so far in this collection (each block is scanned once). */
+  private scannedOnce = 0;
+
   /**
    * gc_mark_subtree (v1.9.4+), which is also v1.9.2's VERIFY_MARK_AND_PUSH + gc_drain_stack:
    * v1.9.2 pushes the root on its global stack and pops it before scanning, so the root
@@ -852,7 +862,8 @@ export class GcHeap {
    *
    * Scan the chain at `block`; each unmarked head it points to is marked
    * and pushed on the explicit stack of config.gcStack entries. A full stack sets the
-   * overflow flag instead, and gc_deal_with_stack_overflow rescans the heap later.
+   * overflow flag instead, and gc_deal_with_stack_overflow rescans the heap later; the
+   * head is noted in its area's `pending` bits for that rescan.
    */
   private markSubtree(area: HeapArea, block: number): void {
     const stack = this.markStack;
@@ -864,9 +875,14 @@ export class GcHeap {
     const bpbMask = this.bpbMask;
     const bpbShift = this.bpbShift;
     const wide = this.wordSize === 8;
+    const wordsPerBlock = bpb / this.wordSize;
+    const limitArea = this.limitArea;
+    const limitBlock = this.limitBlock;
     const rec = this.rec!;
     let marked = 0;
     let scanned = 0;
+    let revisit = 0;
+    let overflow = false;
     let sp = 0;
     let a = area;
     for (;;) {
@@ -879,9 +895,13 @@ export class GcHeap {
       const u32 = a.u32;
       const startIdx = (a.poolOff + block * bpb) >> 2;
       const endIdx = startIdx + ((n * bpb) >> 2);
-      scanned += (n * bpb) / this.wordSize;
+      const words = n * wordsPerBlock;
+      scanned += words;
+      // In an overflow rescan, a chain past the loop's position is met (and counted) again.
+      if (limitArea >= 0 && (a.markOrder > limitArea || (a.markOrder === limitArea && block > limitBlock))) revisit += words;
       if (!wide && single) {
-        // The common case, kept tight: 32-bit words, one area (VERIFY_PTR).
+        // The common case, kept tight: 32-bit words, one area (VERIFY_PTR); the area
+        // stack is not written.
         const ps = first.poolStart;
         const pe = first.poolEnd;
         const pBytes = first.bytes;
@@ -897,11 +917,10 @@ export class GcHeap {
           pBytes[bi] = v | (AT_MARK << sh);
           marked++;
           if (sp < cap) {
-            stack[sp] = pb;
-            areaStack[sp] = first;
-            sp++;
+            stack[sp++] = pb;
           } else {
-            this.stackOverflow = true;
+            overflow = true;
+            first.pending[pb >> 5]! |= 1 << (pb & 31);
           }
         }
       } else {
@@ -930,38 +949,62 @@ export class GcHeap {
             areaStack[sp] = pa;
             sp++;
           } else {
-            this.stackOverflow = true;
+            overflow = true;
+            pa.pending[pb >> 5]! |= 1 << (pb & 31);
           }
         }
       }
       if (sp === 0) break;
       sp--;
       block = stack[sp]!;
-      a = areaStack[sp]!;
+      if (!single) a = areaStack[sp]!;
     }
+    if (overflow) this.stackOverflow = true;
     rec.marked += marked;
-    rec.scannedWords += scanned;
+    rec.scannedWords += scanned + revisit;
+    this.scannedOnce += scanned;
   }
 
+  /**
+   * gc_deal_with_stack_overflow: while the stack overflowed, loop over every block of every
+   * area and call gc_mark_subtree on each MARK head. Done literally, that rescans every live
+   * word each time; here only the heads marked while the stack was full (the `pending`
+   * bits) are scanned, in the same order. Every other MARK head was scanned already, so all
+   * its children are marked and gc_mark_subtree finds nothing new in it: its words are
+   * counted (for the pause model: scannedWords), not read. The count is the same: the
+   * chains scanned before this pass, plus the ones scanned in it, plus those scanned in it
+   * that lie past the loop's position (the loop meets them again).
+   */
   private dealWithStackOverflow(): void {
     const rec = this.rec!;
     while (this.stackOverflow) {
       this.stackOverflow = false;
       rec.overflowRescans++;
-      // Scan every area for blocks marked but whose children may not be.
+      rec.scannedWords += this.scannedOnce;
+      let order = 0;
+      for (let a = this.first; a; a = a.next) a.markOrder = order++;
       for (let a = this.first; a; a = a.next) {
-        const total = a.atbLen * BLOCKS_PER_ATB;
-        rec.sweptBlocks += total;
-        const bytes = a.bytes;
-        for (let b = 0; b < total; b += 4) {
-          // Skip ATB bytes holding no MARK (11) pair; re-read after each subtree, which
-          // can mark more blocks in this very byte.
-          if ((bytes[a.atbOff + (b >> 2)]! & (bytes[a.atbOff + (b >> 2)]! >> 1) & 0x55) === 0) continue;
-          for (let k = b; k < b + 4 && k < total; k++) {
-            if (a.kind(k) === AT_MARK) this.markSubtree(a, k);
+        rec.sweptBlocks += a.atbLen * BLOCKS_PER_ATB;
+        const pending = a.pending;
+        this.limitArea = a.markOrder;
+        for (let w = 0; w < pending.length; w++) {
+          // Only bits above the last one handled: lower ones set meanwhile wait for the next pass.
+          let mask = -1;
+          for (;;) {
+            const bits = pending[w]! & mask;
+            if (bits === 0) break;
+            const j = 31 - Math.clz32(bits & -bits);
+            pending[w] = pending[w]! & ~(1 << j);
+            const block = (w << 5) | j;
+            this.limitBlock = block;
+            this.markSubtree(a, block);
+            if (j === 31) break;
+            mask = ~((2 << j) - 1);
           }
         }
       }
+      this.limitArea = -1;
+      this.limitBlock = Number.POSITIVE_INFINITY;
     }
   }
 

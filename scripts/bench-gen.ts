@@ -67,3 +67,22 @@ export function deepChainTrace(nodes: number, collections: number, seed: number)
   out.push('info', 'stats');
   return out.join('\n') + '\n';
 }
+
+/**
+ * A 4 MB heap holding 1 MB of live objects (16384 linked 64-byte objects, each pointing to
+ * the one before it and to a random earlier one), then `collections` explicit collections.
+ * Run with N and with 0 collections, the difference is the cost of N full collections.
+ */
+export function collectTrace(collections: number, seed = 9): string {
+  const r = rng(seed);
+  const out = ['gc v1.27', 'word 4', 'block 16', 'finaliser 1', 'split 0', 'gcstack 64', 'clear 0', 'heap 0x3f800000 0x3fc00000'];
+  const n = (1 << 20) / 64;
+  for (let i = 0; i < n; i++) {
+    out.push(`alloc o${i} 64`);
+    if (i > 0) out.push(`setp o${i} 1 o${i - 1}`, `setp o${i} 2 o${Math.floor(r() * i)}`);
+  }
+  out.push(`root 0 o${n - 1}`);
+  for (let c = 0; c < collections; c++) out.push('collect');
+  out.push('info', 'stats');
+  return out.join('\n') + '\n';
+}

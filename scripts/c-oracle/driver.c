@@ -53,7 +53,6 @@
 
 #define STACK_SLOTS (32)
 #define MAX_HEAPS (16)
-#define MAX_FINALISED (65536)
 
 // ---------------------------------------------------------------- the state gc.c uses
 
@@ -72,10 +71,13 @@ static void *stack_slots[STACK_SLOTS];
 // The block gc_realloc is working on, held as the caller's stack would hold it.
 static void *realloc_root;
 static unsigned long collections;
-static uintptr_t finalised[MAX_FINALISED];
-static size_t n_finalised;
+// Addresses finalised / weakly referenced in the current collection (grown as needed:
+// one collection of a large heap can finalise hundreds of thousands of objects).
+static uintptr_t *finalised;
+static size_t n_finalised, cap_finalised;
 #if MICROPY_PY_WEAKREF
-static uintptr_t weak[MAX_FINALISED];
+static uintptr_t *weak;
+static size_t cap_weak;
 #endif
 static size_t n_weak;
 static long cur_line;
@@ -109,6 +111,34 @@ static void out_str(const char *s, size_t n) {
         s += k;
         n -= k;
     }
+}
+
+static inline void out_cstr(const char *s) {
+    out_str(s, strlen(s));
+}
+
+// Unsigned decimal and 0x-hex numbers, formatted by hand: the benchmark's native baseline
+// prints hundreds of thousands of them.
+static void out_dec(unsigned long v) {
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *q = e;
+    do {
+        *--q = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    out_str(q, (size_t)(e - q));
+}
+
+static void out_hex(unsigned long v) {
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *q = e;
+    do {
+        *--q = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    *--q = 'x';
+    *--q = '0';
+    out_str(q, (size_t)(e - q));
 }
 
 static void out_printf(const char *fmt, ...) {
@@ -181,14 +211,24 @@ void mp_load_method_maybe(mp_obj_t base, qstr attr, mp_obj_t *dest) {
 // Running __del__ = recording which object it ran for, in sweep order.
 mp_obj_t mp_call_function_1_protected(mp_obj_t fun, mp_obj_t arg) {
     (void)fun;
-    if (n_finalised < MAX_FINALISED) finalised[n_finalised++] = (uintptr_t)arg;
+    if (n_finalised == cap_finalised) {
+        cap_finalised = cap_finalised ? 2 * cap_finalised : 1024;
+        finalised = realloc(finalised, cap_finalised * sizeof *finalised);
+        if (finalised == NULL) _exit(5);
+    }
+    finalised[n_finalised++] = (uintptr_t)arg;
     return MP_OBJ_NULL;
 }
 
 #if MICROPY_PY_WEAKREF
 // py/modweakref.c would drop the object's weak references here; the trace records it.
 void gc_weakref_about_to_be_freed(void *ptr) {
-    if (n_weak < MAX_FINALISED) weak[n_weak++] = (uintptr_t)ptr;
+    if (n_weak == cap_weak) {
+        cap_weak = cap_weak ? 2 * cap_weak : 1024;
+        weak = realloc(weak, cap_weak * sizeof *weak);
+        if (weak == NULL) _exit(5);
+    }
+    weak[n_weak++] = (uintptr_t)ptr;
 }
 
 // py/modweakref.c sweeps its map of dead references here: nothing to do for a trace.
@@ -248,37 +288,75 @@ static void die(const char *what, const char *tok) {
     exit(2);
 }
 
+// Decimal or 0x hex, nothing else (no sign, no blanks), at most 64 bits.
 static uint64_t number(const char *s) {
     if (s == NULL) die("missing number", NULL);
-    char *end;
-    errno = 0;
-    uint64_t v = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? strtoull(s + 2, &end, 16) : strtoull(s, &end, 10);
-    if (*end || end == s || errno) die("bad number", s);
+    uint64_t v = 0;
+    const char *c = s;
+    if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
+        c += 2;
+        if (!*c) die("bad number", s);
+        for (; *c; c++) {
+            unsigned d;
+            if (*c >= '0' && *c <= '9') d = (unsigned)(*c - '0');
+            else if ((*c | 32) >= 'a' && (*c | 32) <= 'f') d = (unsigned)((*c | 32) - 'a' + 10);
+            else die("bad number", s);
+            if (v >> 60) die("bad number", s);
+            v = v << 4 | d;
+        }
+    } else {
+        if (!*c) die("bad number", s);
+        for (; *c; c++) {
+            if (*c < '0' || *c > '9') die("bad number", s);
+            uint64_t d = (uint64_t)(*c - '0');
+            if (v > (UINT64_MAX - d) / 10) die("bad number", s);
+            v = v * 10 + d;
+        }
+    }
     return v;
 }
 
-// Handles: name -> current pointer value (open addressing).
-#define HMAX (1 << 16)
-static struct {
-    char *name;
+// Handles: name -> current pointer value, in an open-addressing table that doubles at half
+// full. Names point into the input buffer (NUL-terminated by the tokenizer, kept to the end).
+struct handle_slot {
+    const char *name;
+    uint32_t hash;
     uintptr_t value;
-} handles[HMAX];
+};
+static struct handle_slot *handles;
+static uint32_t handles_mask, n_handles;
+
+static void handles_grow(void) {
+    uint32_t cap = handles ? 2 * (handles_mask + 1) : 1u << 12;
+    struct handle_slot *t = calloc(cap, sizeof *t);
+    if (t == NULL) die("out of memory", NULL);
+    for (uint32_t i = 0; handles && i <= handles_mask; i++) {
+        if (handles[i].name == NULL) continue;
+        uint32_t k = handles[i].hash & (cap - 1);
+        while (t[k].name != NULL) k = (k + 1) & (cap - 1);
+        t[k] = handles[i];
+    }
+    free(handles);
+    handles = t;
+    handles_mask = cap - 1;
+}
 
 static uintptr_t *handle(const char *name) {
     if (name == NULL) die("missing name", NULL);
     uint32_t h = 2166136261u;
     for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
-    for (uint32_t i = 0; i < HMAX; i++) {
-        uint32_t k = (h + i) & (HMAX - 1);
-        if (handles[k].name == NULL) {
-            handles[k].name = strdup(name);
-            handles[k].value = 0;
-            return &handles[k].value;
+    if (handles == NULL || 2 * (n_handles + 1) > handles_mask + 1) handles_grow();
+    for (uint32_t k = h & handles_mask;; k = (k + 1) & handles_mask) {
+        struct handle_slot *e = &handles[k];
+        if (e->name == NULL) {
+            e->name = name;
+            e->hash = h;
+            e->value = 0;
+            n_handles++;
+            return &e->value;
         }
-        if (strcmp(handles[k].name, name) == 0) return &handles[k].value;
+        if (e->hash == h && strcmp(e->name, name) == 0) return &e->value;
     }
-    die("too many names", name);
-    return NULL;
 }
 
 // A NAME, or `0` for NULL.
@@ -304,9 +382,26 @@ static void store(uintptr_t p, uint64_t index, uint64_t value) {
     }
 }
 
+// `OP NAME = 0x...` (or NULL), and `OP NAME = ` before a value.
+static void print_name(const char *op, const char *name) {
+    out_cstr(op);
+    out_str(" ", 1);
+    out_cstr(name);
+    out_str(" = ", 3);
+}
+
 static void print_ptr(const char *op, const char *name, uintptr_t p) {
-    if (p == 0) out_printf("%s %s = NULL\n", op, name);
-    else out_printf("%s %s = 0x%lx\n", op, name, (unsigned long)p);
+    print_name(op, name);
+    if (p == 0) out_str("NULL\n", 5);
+    else {
+        out_hex((unsigned long)p);
+        out_str("\n", 1);
+    }
+}
+
+static void print_invalid(const char *op, const char *name) {
+    print_name(op, name);
+    out_str("invalid\n", 8);
 }
 
 // Is p the head of an allocated block? gc_nbytes is non-zero exactly for VERIFY_PTR and
@@ -382,14 +477,74 @@ static void map_heaps(const uintptr_t *starts, const uintptr_t *ends, int n) {
     for (int i = 0; i < 12; i++) mcu_gc_type_object[i] = (const mp_obj_type_t *)(top + (uintptr_t)i * 0x40);
 }
 
-// Splits a line into at most 8 tokens, dropping a `#` comment; returns the count.
-static int tokenize(char *line, char **tok) {
-    char *hash = strchr(line, '#');
-    if (hash) *hash = '\0';
+// Trace keywords: header lines first, then operations (which need a heap).
+enum op_kind {
+    OP_UNKNOWN, OP_GC, OP_WORD, OP_BLOCK, OP_FINALISER, OP_GCSTACK, OP_CLEAR, OP_SPLIT, OP_WEAKREF, OP_HEAP,
+    OP_ALLOC, OP_FREE, OP_REALLOC, OP_SETP, OP_SETW, OP_TYPE, OP_ROOT, OP_ROOTW, OP_STACK, OP_STACKW, OP_COLLECT,
+    OP_LOCK, OP_UNLOCK, OP_THRESHOLD, OP_AUTO, OP_INFO, OP_DUMP, OP_NBYTES, OP_WEAK, OP_STATS,
+};
+
+// One switch on the first letter, then one strcmp (a few for the letters keywords share).
+static enum op_kind op_kind(const char *op) {
+    #define IS(s, k) if (!strcmp(op, s)) return k
+    switch (op[0]) {
+        case 'a': IS("alloc", OP_ALLOC); IS("auto", OP_AUTO); break;
+        case 'b': IS("block", OP_BLOCK); break;
+        case 'c': IS("collect", OP_COLLECT); IS("clear", OP_CLEAR); break;
+        case 'd': IS("dump", OP_DUMP); break;
+        case 'f': IS("free", OP_FREE); IS("finaliser", OP_FINALISER); break;
+        case 'g': IS("gc", OP_GC); IS("gcstack", OP_GCSTACK); break;
+        case 'h': IS("heap", OP_HEAP); break;
+        case 'i': IS("info", OP_INFO); break;
+        case 'l': IS("lock", OP_LOCK); break;
+        case 'n': IS("nbytes", OP_NBYTES); break;
+        case 'r': IS("root", OP_ROOT); IS("realloc", OP_REALLOC); IS("rootw", OP_ROOTW); break;
+        case 's': IS("setp", OP_SETP); IS("setw", OP_SETW); IS("stack", OP_STACK); IS("stackw", OP_STACKW);
+            IS("stats", OP_STATS); IS("split", OP_SPLIT); break;
+        case 't': IS("type", OP_TYPE); IS("threshold", OP_THRESHOLD); break;
+        case 'u': IS("unlock", OP_UNLOCK); break;
+        case 'w': IS("word", OP_WORD); IS("weakref", OP_WEAKREF); IS("weak", OP_WEAK); break;
+    }
+    #undef IS
+    return OP_UNKNOWN;
+}
+
+// Splits a line (NUL-terminated) into at most 8 tokens in place, dropping a `#` comment;
+// returns the count.
+static int tokenize(char *c, char **tok) {
     int nt = 0;
-    for (char *t = strtok(line, " \t\r\n"); t && nt < 8; t = strtok(NULL, " \t\r\n")) tok[nt++] = t;
+    for (;;) {
+        while (*c == ' ' || *c == '\t' || *c == '\r') c++;
+        if (*c == '\0' || *c == '#' || nt == 8) break;
+        tok[nt++] = c;
+        while (*c && *c != ' ' && *c != '\t' && *c != '\r' && *c != '#') c++;
+        if (*c == '#' || *c == '\0') {
+            *c = '\0';
+            break;
+        }
+        *c++ = '\0';
+    }
     for (int i = nt; i < 8; i++) tok[i] = NULL;
     return nt;
+}
+
+// The whole of stdin in one buffer, with a NUL after it.
+static char *read_input(size_t *len) {
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == NULL) die("out of memory", NULL);
+        if (cap - n < 2) buf = realloc(buf, cap *= 2);
+        if (buf == NULL) die("out of memory", NULL);
+        ssize_t r = read(0, buf + n, cap - n - 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) die("cannot read the trace", strerror(errno));
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }
 
 int main(void) {
@@ -400,50 +555,60 @@ int main(void) {
     sigaction(SIGBUS, &sa, NULL);
 
     // The whole trace first: every `heap` range is mapped before the first operation.
-    char **lines = NULL;
-    size_t n_lines = 0, cap_lines = 0;
-    {
-        char *line = NULL;
-        size_t cap = 0;
-        while (getline(&line, &cap, stdin) >= 0) {
-            if (n_lines == cap_lines) {
-                cap_lines = cap_lines ? 2 * cap_lines : 1024;
-                lines = realloc(lines, cap_lines * sizeof *lines);
-                if (lines == NULL) die("out of memory", NULL);
-            }
-            lines[n_lines++] = strdup(line);
-        }
-        free(line);
-    }
+    size_t in_len;
+    char *input = read_input(&in_len);
+    char *in_end = input + in_len;
     {
         uintptr_t starts[MAX_HEAPS], ends[MAX_HEAPS];
         int n = 0;
-        for (size_t k = 0; k < n_lines; k++) {
-            cur_line = (long)k + 1;
-            char buf[512];
-            snprintf(buf, sizeof buf, "%s", lines[k]);
-            char *tok[8];
-            if (tokenize(buf, tok) == 0 || strcmp(tok[0], "heap")) continue;
-            if (n == MAX_HEAPS) die("too many heap lines", NULL);
-            starts[n] = (uintptr_t)number(tok[1]);
-            ends[n] = (uintptr_t)number(tok[2]);
-            if (ends[n] <= starts[n]) die("empty heap range", tok[1]);
-            n++;
+        cur_line = 0;
+        for (char *line = input; line < in_end;) {
+            char *nl = memchr(line, '\n', (size_t)(in_end - line));
+            char *next = nl ? nl + 1 : in_end;
+            cur_line++;
+            char *c = line;
+            while (*c == ' ' || *c == '\t') c++;
+            // Only `heap` lines matter here: copy and tokenize just those.
+            if (!strncmp(c, "heap", 4)) {
+                char buf[512];
+                size_t len = (size_t)(next - line) < sizeof buf - 1 ? (size_t)(next - line) : sizeof buf - 1;
+                memcpy(buf, line, len);
+                buf[len] = '\0';
+                if (len && buf[len - 1] == '\n') buf[len - 1] = '\0';
+                char *tok[8];
+                if (tokenize(buf, tok) > 0 && !strcmp(tok[0], "heap")) {
+                    if (n == MAX_HEAPS) die("too many heap lines", NULL);
+                    starts[n] = (uintptr_t)number(tok[1]);
+                    ends[n] = (uintptr_t)number(tok[2]);
+                    if (ends[n] <= starts[n]) die("empty heap range", tok[1]);
+                    n++;
+                }
+            }
+            line = next;
         }
         cur_line = 0;
         if (n > 0) map_heaps(starts, ends, n);
     }
 
     bool have_heap = false;
-    for (size_t k = 0; k < n_lines; k++) {
-        cur_line = (long)k + 1;
+    for (char *line = input, *next; line < in_end; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(in_end - line));
+        if (nl) {
+            *nl = '\0';
+            next = nl + 1;
+        } else {
+            next = in_end;
+        }
+        cur_line++;
         char *tok[8];
-        int nt = tokenize(lines[k], tok);
+        int nt = tokenize(line, tok);
         if (nt == 0) continue;
         const char *op = tok[0];
+        enum op_kind k = op_kind(op);
+        if (k >= OP_ALLOC && !have_heap) die("operation before the heap line", op);
 
         // header: checked against the configuration this binary was compiled for
-        if (!strcmp(op, "gc")) {
+        if (k == OP_GC) {
             #ifdef MCU_GC_V128
             // v1.27 is this gc.c without the weakref table (the `weakref` line checks that)
             if (!tok[1] || (strcmp(tok[1], "v1.27") && strcmp(tok[1], "v1.28"))) die("this oracle is a v1.27/v1.28 gc.c, not", tok[1]);
@@ -451,23 +616,23 @@ int main(void) {
             #else
             if (!tok[1] || strcmp(tok[1], "v1.9.4")) die("this oracle is v1.9.4's gc.c, not", tok[1]);
             #endif
-        } else if (!strcmp(op, "word")) {
+        } else if (k == OP_WORD) {
             if (number(tok[1]) != sizeof(void *)) die("built for another word size than", tok[1]);
-        } else if (!strcmp(op, "block")) {
+        } else if (k == OP_BLOCK) {
             if (number(tok[1]) != MICROPY_BYTES_PER_GC_BLOCK) die("built for another block size than", tok[1]);
-        } else if (!strcmp(op, "finaliser")) {
+        } else if (k == OP_FINALISER) {
             if (number(tok[1]) != MICROPY_ENABLE_FINALISER) die("built for another finaliser setting than", tok[1]);
-        } else if (!strcmp(op, "gcstack")) {
+        } else if (k == OP_GCSTACK) {
             uint64_t n = number(tok[1]);
             if (n < 1 || n > MCU_GC_STACK_CAPACITY) die("gcstack out of range", tok[1]);
             mcu_gc_stack_size = (size_t)n;
-        } else if (!strcmp(op, "clear")) {
+        } else if (k == OP_CLEAR) {
             if (number(tok[1]) != MICROPY_GC_CONSERVATIVE_CLEAR) die("built for another clear setting than", tok[1]);
-        } else if (!strcmp(op, "split")) {
+        } else if (k == OP_SPLIT) {
             if (number(tok[1]) != MICROPY_GC_SPLIT_HEAP) die("built for another split setting than", tok[1]);
-        } else if (!strcmp(op, "weakref")) {
+        } else if (k == OP_WEAKREF) {
             if (number(tok[1]) != MICROPY_PY_WEAKREF) die("built for another weakref setting than", tok[1]);
-        } else if (!strcmp(op, "heap")) {
+        } else if (k == OP_HEAP) {
             uintptr_t s = (uintptr_t)number(tok[1]), e = (uintptr_t)number(tok[2]);
             heap_start[n_heaps] = s;
             heap_end[n_heaps] = e;
@@ -482,25 +647,23 @@ int main(void) {
                 die("a second heap needs split 1 (gc_add)", NULL);
                 #endif
             }
-        } else if (!have_heap) {
-            die("operation before the heap line", op);
-        } else if (!strcmp(op, "alloc")) {
+        } else if (k == OP_ALLOC) {
             uintptr_t *h = handle(tok[1]);
             bool fin = tok[3] && !strcmp(tok[3], "fin");
             void *p = GC_ALLOC((size_t)number(tok[2]), fin);
             check_block(p);
             *h = (uintptr_t)p;
             print_ptr("alloc", tok[1], *h);
-        } else if (!strcmp(op, "free")) {
+        } else if (k == OP_FREE) {
             uintptr_t *h = handle(tok[1]);
-            if (*h != 0 && !is_head(*h)) out_printf("free %s = invalid\n", tok[1]);
+            if (*h != 0 && !is_head(*h)) print_invalid("free", tok[1]);
             else gc_free((void *)*h);
-        } else if (!strcmp(op, "realloc")) {
+        } else if (k == OP_REALLOC) {
             uintptr_t *h = handle(tok[1]);
             size_t size = (size_t)number(tok[2]);
             bool move = !(tok[3] && !strcmp(tok[3], "nomove"));
             if (*h != 0 && !is_head(*h)) {
-                out_printf("realloc %s = invalid\n", tok[1]);
+                print_invalid("realloc", tok[1]);
                 continue;
             }
             realloc_root = (void *)*h;
@@ -509,67 +672,79 @@ int main(void) {
             check_block(r);
             if (r != NULL || size == 0) *h = (uintptr_t)r;
             print_ptr("realloc", tok[1], (uintptr_t)r);
-        } else if (!strcmp(op, "setp")) {
+        } else if (k == OP_SETP) {
             uintptr_t p = *handle(tok[1]);
             uint64_t index = number(tok[2]);
             uintptr_t t = handle_or_null(tok[3]);
             uint64_t off = tok[4] ? number(tok[4]) : 0;
             store(p, index, t == 0 ? 0 : (uint64_t)t + off);
-        } else if (!strcmp(op, "setw")) {
+        } else if (k == OP_SETW) {
             uintptr_t p = *handle(tok[1]);
             store(p, number(tok[2]), number(tok[3]));
-        } else if (!strcmp(op, "type")) {
+        } else if (k == OP_TYPE) {
             uintptr_t p = *handle(tok[1]);
             const mp_obj_type_t *t = NULL;
-            for (size_t i = 0; i < 12; i++)
+            for (size_t i = 0; i < 12 && t == NULL; i++)
                 if (tok[2] && !strcmp(tok[2], TYPE_NAMES[i])) t = mcu_gc_type_object[i];
             if (t == NULL) die("unknown type", tok[2]);
             store(p, 0, (uintptr_t)t);
-        } else if (!strcmp(op, "root") || !strcmp(op, "rootw") || !strcmp(op, "stack") || !strcmp(op, "stackw")) {
-            uint64_t k = number(tok[1]);
-            bool root = op[0] == 'r';
-            if (k >= (root ? MCU_GC_ROOT_SLOTS : STACK_SLOTS)) die("slot out of range", tok[1]);
-            uintptr_t v = op[strlen(op) - 1] == 'w' ? (uintptr_t)number(tok[2]) : handle_or_null(tok[2]);
-            if (root) MP_STATE_VM(root_slots)[k] = (void *)v;
-            else stack_slots[k] = (void *)v;
-        } else if (!strcmp(op, "collect")) {
+        } else if (k == OP_ROOT || k == OP_ROOTW || k == OP_STACK || k == OP_STACKW) {
+            uint64_t slot = number(tok[1]);
+            bool root = k == OP_ROOT || k == OP_ROOTW;
+            if (slot >= (root ? MCU_GC_ROOT_SLOTS : STACK_SLOTS)) die("slot out of range", tok[1]);
+            uintptr_t v = (k == OP_ROOTW || k == OP_STACKW) ? (uintptr_t)number(tok[2]) : handle_or_null(tok[2]);
+            if (root) MP_STATE_VM(root_slots)[slot] = (void *)v;
+            else stack_slots[slot] = (void *)v;
+        } else if (k == OP_COLLECT) {
             gc_collect();
-            out_printf("collect freed=%lu finalised=", (unsigned long)MP_STATE_MEM(gc_collected));
+            out_cstr("collect freed=");
+            out_dec((unsigned long)MP_STATE_MEM(gc_collected));
+            out_cstr(" finalised=");
             if (n_finalised == 0) out_str("-", 1);
-            for (size_t i = 0; i < n_finalised; i++) out_printf("%s0x%lx", i ? "," : "", (unsigned long)finalised[i]);
+            for (size_t i = 0; i < n_finalised; i++) {
+                if (i) out_str(",", 1);
+                out_hex((unsigned long)finalised[i]);
+            }
             #if MICROPY_PY_WEAKREF
             out_str(" weak=", 6);
             if (n_weak == 0) out_str("-", 1);
-            for (size_t i = 0; i < n_weak; i++) out_printf("%s0x%lx", i ? "," : "", (unsigned long)weak[i]);
+            for (size_t i = 0; i < n_weak; i++) {
+                if (i) out_str(",", 1);
+                out_hex((unsigned long)weak[i]);
+            }
             #endif
             out_str("\n", 1);
-        } else if (!strcmp(op, "lock")) {
+        } else if (k == OP_LOCK) {
             gc_lock();
-        } else if (!strcmp(op, "unlock")) {
+        } else if (k == OP_UNLOCK) {
             gc_unlock();
-        } else if (!strcmp(op, "threshold")) {
+        } else if (k == OP_THRESHOLD) {
             MP_STATE_MEM(gc_alloc_threshold) = tok[1] && !strcmp(tok[1], "off") ? (size_t)-1 : (size_t)number(tok[1]);
-        } else if (!strcmp(op, "auto")) {
+        } else if (k == OP_AUTO) {
             MP_STATE_MEM(gc_auto_collect_enabled) = (uint16_t)number(tok[1]);
-        } else if (!strcmp(op, "info")) {
+        } else if (k == OP_INFO) {
             gc_info_t i;
             gc_info(&i);
             out_printf("info total=%lu used=%lu free=%lu max_free=%lu n1=%lu n2=%lu max_block=%lu\n",
                 (unsigned long)i.total, (unsigned long)i.used, (unsigned long)i.free, (unsigned long)i.max_free,
                 (unsigned long)i.num_1block, (unsigned long)i.num_2block, (unsigned long)i.max_block);
-        } else if (!strcmp(op, "dump")) {
+        } else if (k == OP_DUMP) {
             GC_DUMP();
-        } else if (!strcmp(op, "nbytes")) {
+        } else if (k == OP_NBYTES) {
             uintptr_t p = *handle(tok[1]);
-            out_printf("nbytes %s = %lu\n", tok[1], (unsigned long)gc_nbytes((void *)p));
+            print_name("nbytes", tok[1]);
+            out_dec((unsigned long)gc_nbytes((void *)p));
+            out_str("\n", 1);
         #if MICROPY_PY_WEAKREF
-        } else if (!strcmp(op, "weak")) {
+        } else if (k == OP_WEAK) {
             uintptr_t p = handle_or_null(tok[1]);
-            if (p == 0 || !is_head(p)) out_printf("weak %s = invalid\n", tok[1]);
+            if (p == 0 || !is_head(p)) print_invalid("weak", tok[1]);
             else gc_weakref_mark((void *)p);
         #endif
-        } else if (!strcmp(op, "stats")) {
-            out_printf("stats collections=%lu\n", collections);
+        } else if (k == OP_STATS) {
+            out_cstr("stats collections=");
+            out_dec(collections);
+            out_str("\n", 1);
         } else {
             die("unknown or unsupported operation", op);
         }

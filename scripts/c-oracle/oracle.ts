@@ -45,6 +45,8 @@ export interface OracleConfig {
   split?: boolean;
   /** MICROPY_PY_WEAKREF (v1.28 profile only; false for gc v1.27). */
   weakref?: boolean;
+  /** -O2 for the benchmark's native baseline; the oracle default is -O1. */
+  optimise?: boolean;
 }
 
 export interface OracleResult {
@@ -163,7 +165,8 @@ function hasCompiler(args: string[]): boolean {
 const availability = new Map<OracleProfile, string | null>();
 let compilers: string | null | undefined;
 
-function compilerProblem(): string | null {
+/** null when cc builds and runs 32-bit (-m32) programs here; otherwise why not. */
+export function compilerProblem(): string | null {
   if (compilers !== undefined) return compilers;
   if (!hasCompiler([])) compilers = 'needs gcc: no working C compiler (cc; Debian package gcc)';
   else if (!hasCompiler(['-m32'])) compilers = 'needs gcc-multilib: cc -m32 does not link (Debian package gcc-multilib, for the 32-bit oracle)';
@@ -227,12 +230,12 @@ export function oracleBinary(c: OracleConfig): string {
   const name = v128
     ? `${tag}-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-s${c.split ? 1 : 0}-r${c.weakref ? 1 : 0}-c${c.clear ? 1 : 0}`
     : `${tag}-w${c.word}-b${c.block}-f${c.finaliser ? 1 : 0}-c${c.clear ? 1 : 0}`;
-  const bin = join(dir, name);
+  const bin = join(dir, name + (c.optimise ? '-O2' : ''));
   if (existsSync(bin)) return bin;
   const tmp = `${bin}.${process.pid}.tmp`;
   const args = [
     c.word === 4 ? '-m32' : '-m64',
-    '-O1',
+    c.optimise ? '-O2' : '-O1',
     '-std=gnu99',
     // Fixed load address: the type objects (statics) stay far below the trace heaps.
     '-no-pie',

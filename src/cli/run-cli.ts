@@ -3,7 +3,6 @@
 // in-process, so thousands of bad inputs go through the real command path without paying
 // a Node start-up for each.
 
-import yargs from 'yargs';
 import { commandLoaders } from './commands.js';
 import { UserError } from '../errors.js';
 import { internalErrorMessage } from './internal-error.js';
@@ -33,6 +32,8 @@ export function reportError(e: unknown, argv: readonly string[]): number {
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
+  // Loaded here, not at the top: `mcu-gc trace FILE` runs without yargs (src/cli/main.ts).
+  const { default: yargs } = await import('yargs');
   const cli = yargs([...argv])
     .scriptName('mcu-gc')
     .usage('$0 <command> [options]\n\nEmulate MicroPython\'s GC heap on real boards\' memory maps, and compare with devices.')

@@ -23,13 +23,6 @@ const command: CommandModule<object, Args> = {
       .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr after a second (only when stderr is a terminal)' })
       .example('$0 trace test/conformance/vectors/basic-1000.trace', ''),
   handler: (args) => {
-    let chunks: string[] = [];
-    let size = 0;
-    const flush = (): void => {
-      if (chunks.length) process.stdout.write(chunks.join(''));
-      chunks = [];
-      size = 0;
-    };
     const bar = progressBar('trace', 'lines', args.progress);
     let lines: number | undefined;
     try {
@@ -39,20 +32,17 @@ const command: CommandModule<object, Args> = {
         // Every 16th operation: a trace that exhausts its heap can spend ~50 ms per
         // allocation in full collections, so the bar must not wait for many more.
         ...(bar.enabled ? { onOp: (i: number, line: number) => (i & 15) === 0 && bar.onProgress(line, (lines ??= countLines(args.file))) } : {}),
-        write: (s) => {
-          chunks.push(s);
-          size += s.length;
-          if (size > 1 << 16) flush();
-        },
+        // The runner reuses its buffer after the call: hand stdout a copy (a pipe may take
+        // it in parts, later).
+        writeBytes: (chunk) => process.stdout.write(Buffer.from(chunk)),
       });
       bar.stop();
-      flush();
       if (args.warnings) {
         for (const w of res.warnings) process.stderr.write(`${args.file}:${w.line}: warning: ${w.message}\n`);
       }
     } catch (e) {
       bar.stop();
-      flush();
+      // The output up to the fault has been written already (the runner flushes it first).
       throw traceErrorMessage(args.file, e);
     }
   },

@@ -1,7 +1,8 @@
 // A progress bar on stderr for long runs and transfers: only when stderr is a terminal,
 // so pipes, CI logs and --json output stay clean, and only once the work has taken over
 // a second, so quick commands never flash a bar.
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 
 export interface Progress {
   /** false when no bar can show (not a terminal, or turned off): skip work done only for it. */
@@ -16,6 +17,8 @@ export const PROGRESS_DELAY_MS = 1000;
 /** `label` and `unit` make the line, e.g. "run [====   ] 1200/5000 ops". */
 export function progressBar(label: string, unit: string, enabled: boolean, delayMs = PROGRESS_DELAY_MS): Progress {
   if (!enabled || !process.stderr.isTTY) return { enabled: false, onProgress: () => {}, stop: () => {} };
+  // Loaded only when a bar can show: `mcu-gc trace` in a pipe should not pay for it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} ${unit} | {duration_formatted}`, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
