@@ -9,7 +9,7 @@ import { parseTrace, TraceError } from '../../emulator/trace/parse.js';
 import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
-import { type OverrideArgs, parseVsSpec, withOverrideOptions } from '../boards/options.js';
+import { type OverrideArgs, parseVsSpec, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
 import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
@@ -91,13 +91,13 @@ const command: CommandModule<object, Args> = {
   command: 'run [workload]',
   describe: 'Run a workload on a board and print what micropython.mem_info(1) would print, plus a summary',
   builder: (y) =>
-    withOverrideOptions(
+    withPortsDirOption(withOverrideOptions(
       y
         .positional('workload', {
           type: 'string',
           describe: `a built-in workload (${listWorkloads().map((w) => w.name).join(', ')}; default ${DEFAULT_WORKLOAD}) or a gctrace file`,
         })
-        .option('board', { type: 'string', demandOption: true, describe: 'board id or MicroPython board name (see mcu-gc boards)' })
+        .option('board', { type: 'string', demandOption: true, describe: 'board id, MicroPython board name (see mcu-gc boards) or a config file (./my-board.yaml)' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (the whole RunReport)' })
         .option('dump-every', { type: 'number', describe: 'also print mem_info(1) every N workload operations' })
         .option('seed', { type: 'number', default: 1, describe: 'workload PRNG seed' })
@@ -107,7 +107,7 @@ const command: CommandModule<object, Args> = {
           describe: 'compare with another run: a board (--vs esp32s3), flags for the same board (--vs="--block-size 32"), or both (--vs "esp32 --gc-version v1.9.4")',
         })
         .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr (only when stderr is a terminal)' }),
-    )
+    ))
       .example('$0 run --board=esp32', 'the default workload (sensor-logger) on ESP32_GENERIC')
       .example('$0 run --board=RPI_PICO http-json --json', '')
       .example('$0 run --board=esp32 fragmentation --vs esp32s3', 'side by side')
