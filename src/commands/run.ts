@@ -3,17 +3,15 @@
 
 import type { CommandModule } from 'yargs';
 import { progressBar } from '../report/progress.js';
-import { type BoardMachine, buildBoard } from '../../emulator/board.js';
-import { type RunReport, listWorkloads, runTraceOnBoard, runWorkload } from '../../emulator/run.js';
-import { parseTrace, TraceError } from '../../emulator/trace/parse.js';
+import { type RunReport, listWorkloads, runWorkload } from '../../emulator/run.js';
 import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
-import { type OverrideArgs, parseVsSpec, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
+import { type OverrideArgs, overridesFrom, parseVsSpec, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
 import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
-import { traceErrorMessage } from '../trace/errors.js';
+import { runTraceText } from '../boards/trace.js';
 import { boardFromArgs } from './layout.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
 
@@ -38,30 +36,10 @@ interface Args extends OverrideArgs {
   progress: boolean;
 }
 
-/** A gctrace file as the workload: its header overrides the board's GC config, its heap lines the board's heap. */
-function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacing | undefined): RunReport {
+/** A gctrace file as the workload: see src/boards/trace.ts. */
+function runTraceFile(file: string, boardName: string, args: OverrideArgs, pacing: Pacing | undefined): RunReport {
   const text = readText(file);
-  const spec = loadBoard(boardName);
-  let board: BoardMachine;
-  let trace;
-  try {
-    // First the header, with the board's config as defaults, to know the GC config.
-    const base = boardFromArgs(boardName, args);
-    const hasHeap = /^\s*heap\s/m.test(text.split(/^\s*(?:alloc|free|realloc|collect)\s/m)[0] ?? '');
-    // A trace without `heap` lines runs on the board's own heap: give it as the first line
-    // (line numbers in messages are shifted back).
-    const prefix = hasHeap ? '' : `heap ${hex(base.heapStart)} ${hex(base.heapEnd)}\n`;
-    try {
-      trace = parseTrace(prefix + text, { defaults: base.config });
-    } catch (e) {
-      if (e instanceof TraceError && prefix) throw new TraceError(e.message, Math.max(1, e.line - 1), e.column, Math.max(-1, e.offset - prefix.length));
-      throw e;
-    }
-    board = buildBoard(spec, { config: trace.config });
-    return runTraceOnBoard(board, trace, file, pacing ? { pacing } : {});
-  } catch (e) {
-    throw traceErrorMessage(file, e);
-  }
+  return runTraceText(text, file, loadBoard(boardName), overridesFrom(args), pacing);
 }
 
 function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
@@ -81,7 +59,7 @@ function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showP
       p.stop();
     }
   }
-  if (exists(wl)) return runTraceFile(wl, boardName, { ...args, ...overrideArgs }, pacing);
+  if (exists(wl)) return runTraceFile(wl, boardName, overrideArgs, pacing);
   throw new UserError(`workload '${wl}' is neither a built-in (${listWorkloads().map((w) => w.name).join(', ')}) nor a gctrace file`);
 }
 
