@@ -4,6 +4,7 @@
 // cannot run on this board, exit 1 for an emulated firmware crash.
 
 import { type BoardOverrides, type BoardSpec, BoardError, buildBoard } from '../../emulator/board.js';
+import type { GcHeap } from '../../emulator/heap.js';
 import { hex } from '../../emulator/memory.js';
 import type { Pacing } from '../../emulator/pacing.js';
 import { type RunReport, runTraceOnBoard } from '../../emulator/run.js';
@@ -28,6 +29,11 @@ function lineOfKey(text: string, key: string): number {
  * (heap placement flags conflict with a trace that places its own heap).
  */
 export function runTraceText(text: string, file: string, spec: BoardSpec, cli: BoardOverrides = {}, pacing?: Pacing): RunReport {
+  return runTraceOnBoardText(text, file, spec, cli, pacing).report;
+}
+
+/** runTraceText, also giving the heap as the trace left it (for fragmentation and analyses). */
+export function runTraceOnBoardText(text: string, file: string, spec: BoardSpec, cli: BoardOverrides = {}, pacing?: Pacing): { report: RunReport; heap: GcHeap } {
   const hasHeap = headerHasHeap(text);
   const fail = (e: TraceBoardConflict, shift: number): UserError => {
     const line = e.line ? e.line - shift : e.key ? lineOfKey(text, e.key) : 0;
@@ -66,7 +72,7 @@ export function runTraceText(text: string, file: string, spec: BoardSpec, cli: B
     prefixText = prefix;
     const trace = parseTrace(prefix + text, { defaults: config });
     const board = boardMachineForTrace(spec, config, [...trace.heaps, ...trace.laterHeaps], notes);
-    return runTraceOnBoard(board, trace, file, pacing ? { pacing } : {});
+    return { report: runTraceOnBoard(board, trace, file, pacing ? { pacing } : {}), heap: board.machine.heap };
   } catch (e) {
     if (e instanceof TraceBoardConflict) throw fail(e, shift);
     if (e instanceof TraceError && shift > 0) {
