@@ -43,7 +43,7 @@ export interface BoardEntry {
   origin: BoardOrigin;
   /** The folder as the user gave it (for `boards`). */
   dir: string;
-  /** `id:` if the file has a readable one, else the file name without .yaml. */
+  /** The file name without .yaml (a folder's config must use it as its id). */
   id: string;
   aliases: string[];
   /** Set when an earlier folder has a config with the same id (PATH rule: the first wins). */
@@ -83,16 +83,18 @@ function yamlFiles(dir: string, origin: BoardOrigin): string[] {
   return names.filter((f) => /\.ya?ml$/i.test(f) && !f.startsWith('.')).sort();
 }
 
-/** Reads id and aliases without validating (a file that is not even YAML is indexed by its name). */
+/**
+ * Reads the aliases without validating. A folder's config is known by its file name (its
+ * `id` must match it, which loading checks), so a file with a wrong id cannot take over
+ * another board's name; a file that is not even YAML is still listed.
+ */
 function indexEntry(path: string, origin: BoardOrigin, dir: string): BoardEntry {
-  const base = basename(path).replace(/\.ya?ml$/i, '');
-  let id = base;
+  const id = basename(path).replace(/\.ya?ml$/i, '');
   let aliases: string[] = [];
   try {
     const doc = parseDocument(readText(path), { prettyErrors: false });
     const raw = doc.errors.length === 0 ? (doc.toJS() as Record<string, unknown> | null) : null;
     if (raw && typeof raw === 'object') {
-      if (typeof raw.id === 'string' && raw.id) id = raw.id;
       if (Array.isArray(raw.aliases)) aliases = raw.aliases.filter((a): a is string => typeof a === 'string');
     }
   } catch {
