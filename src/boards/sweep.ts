@@ -73,7 +73,7 @@ export interface PlanOptions {
   allBoards?: boolean;
   /** Built-in workload names or gctrace files. */
   workloads: string[];
-  /** What-if variants, each a string of flags ("--block-size 32"); '' is the board as configured. */
+  /** What-if variants, each a string of flags ("--block-size 32"), checked besides the board as configured. */
   whatIfs: string[];
   /** What-if flags for every case. */
   base: OverrideArgs;
@@ -97,7 +97,8 @@ export function planSweep(o: PlanOptions): SweepPlan {
   const baseFlags = FLAG_ORDER.filter((k) => o.base[k] !== undefined).map((k) => `--${k} ${o.base[k]}`);
   const baseOverrides = overridesFrom(o.base);
   const basePacing = pacingFrom(o.base.pacing, '--pacing');
-  const variants = o.whatIfs.length ? o.whatIfs : [''];
+  // The board as configured, then each variant.
+  const variants = ['', ...o.whatIfs.filter((v) => v.trim() !== '')];
   const cases: SweepCase[] = [];
   for (const b of boards) {
     for (const v of variants) {
