@@ -93,6 +93,10 @@ export interface BoardSpec {
   /** Dotted keys whose values are inferred or not determined by the source (n/d), with why. */
   inferred: Record<string, string>;
   notes?: string;
+  /** The board this config `extends` (its id), when it does. */
+  extends?: string;
+  /** Every board up the `extends` chain, parent first (a custom board inherits e.g. the CPU's pause model). */
+  ancestors?: string[];
   /** The file it was loaded from (set by the loader, for messages). */
   file?: string;
 }

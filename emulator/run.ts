@@ -295,7 +295,9 @@ function collectionRecorder(heap: GcHeap): { collections: CollectionRecord[]; on
 }
 
 function pauseSummary(board: BoardMachine, heap: GcHeap, collections: CollectionRecord[]): PauseSummary | null {
-  const profile = pauseProfileForBoard(board.spec.id);
+  // A board that `extends` a shipped one runs on the same CPU unless it says otherwise.
+  let profile = pauseProfileForBoard(board.spec.id);
+  for (const id of board.spec.ancestors ?? []) profile ??= pauseProfileForBoard(id);
   if (!profile || collections.length === 0) return null;
   const est = estimatePauses(heap, collections, profile);
   let max = est[0]!;

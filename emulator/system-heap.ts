@@ -134,6 +134,17 @@ export class SystemHeap {
     }
   }
 
+  /**
+   * Takes [start, end) as a block already handed out (a gc_add area made before this
+   * model took over, e.g. a trace's own `heap` line on a split-heap-auto board): free(start)
+   * then works and returns the memory to the pool, as MP_PLAT_FREE_HEAP would.
+   */
+  adopt(start: number, end: number): void {
+    const b: Block = { start, end, free: false };
+    this.blocks.push([b]);
+    this.live.set(start, b);
+  }
+
   /** Blocks handed out and not yet freed: [ptr, size]. */
   allocations(): Array<{ address: number; size: number }> {
     return [...this.live.entries()].map(([p, b]) => ({ address: p, size: b.end - p })).sort((a, b) => a.address - b.address);

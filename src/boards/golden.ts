@@ -1,40 +1,28 @@
-// Port-config regression snapshots: for every board, `layout --json` and the text of `run`
-// with every built-in workload, as stored under test/golden/<board>/. The vitest test and
-// scripts/update-snapshots.ts both render them with this module, so they cannot drift.
+// The project's own port-config regression snapshots: for every shipped board, what
+// `mcu-gc check --board <id> --golden test/golden/<id>.json` records (its layout and every
+// built-in workload's results, seed 1). The vitest test and scripts/update-snapshots.ts use
+// the same machinery as the user-facing `check` command, so the two cannot drift.
 
-import { join } from 'node:path';
-import { buildBoard } from '../../emulator/board.js';
-import { listWorkloads, runWorkload } from '../../emulator/run.js';
-import { formatRun } from '../report/run-report.js';
-import { layoutReport } from '../commands/layout.js';
+import { listWorkloads } from '../../emulator/run.js';
+import { type CheckFile, stableJson } from '../report/check-result.js';
 import { listBoards } from './load.js';
+import { planSweep, runSweep } from './sweep.js';
 
-export interface GoldenCase {
+export interface GoldenBoard {
   board: string;
-  /** 'layout' or a workload name. */
-  what: string;
-  /** Path relative to the golden folder. */
+  /** Path relative to test/golden/. */
   file: string;
-  render: () => string;
+  /** What check records for it now. */
+  run: () => CheckFile;
 }
 
-export function goldenCases(): GoldenCase[] {
-  const out: GoldenCase[] = [];
-  for (const spec of listBoards()) {
-    out.push({
-      board: spec.id,
-      what: 'layout',
-      file: join(spec.id, 'layout.json'),
-      render: () => JSON.stringify(layoutReport(buildBoard(spec)), null, 2) + '\n',
-    });
-    for (const w of listWorkloads()) {
-      out.push({
-        board: spec.id,
-        what: w.name,
-        file: join(spec.id, `run-${w.name}.txt`),
-        render: () => formatRun(runWorkload(buildBoard(spec), w.name, { seed: 1 })),
-      });
-    }
-  }
-  return out;
+export function goldenBoards(): GoldenBoard[] {
+  return listBoards().map((spec) => ({
+    board: spec.id,
+    file: `${spec.id}.json`,
+    run: () =>
+      runSweep(planSweep({ boards: [spec.id], workloads: listWorkloads().map((w) => w.name), whatIfs: [], base: {}, seed: 1, scale: 1 })),
+  }));
 }
+
+export { stableJson };

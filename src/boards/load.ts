@@ -1,16 +1,20 @@
-// Board configs: ports/<id>.yaml, one file per board, validated with zod (shape, types,
-// unknown keys) and then with emulator/board.ts's checkBoardSpec (overlaps, heap outside
-// RAM, ...). A broken config fails with one line naming the file, line, key and reason.
+// Board configs: the shipped ports/<id>.yaml, the user's own folders (--ports-dir DIR,
+// MCU_GC_PORTS=DIR:DIR like PATH) and any file named on the command line (--board
+// ./my.yaml). A config may `extends:` another (see merge.ts for the rules). Each is
+// validated with zod (schema.ts: shape, types, unknown keys) and then with
+// emulator/board.ts's checkBoardSpec (overlaps, heap outside RAM, ...). A broken config
+// fails with one line naming the file, line, key and reason — and only when it is used:
+// folders are indexed by id and aliases alone, so one broken file breaks no other board.
 
-import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import { type BoardSpec, checkBoardSpec } from '../../emulator/board.js';
-import { GC_VERSIONS, isPowerOfTwo } from '../../emulator/config.js';
 import { UserError } from '../errors.js';
 import { readText } from '../io/files.js';
+import { type MergeSource, extendsOf, mergeBoards, pathInSource } from './merge.js';
+import { type RawBoard, boardSchema } from './schema.js';
 import { boardErrorMap } from './zod-messages.js';
 
 /** ports/ next to the package root (works from src/ via tsx and from dist/src/). */
@@ -28,97 +32,167 @@ export function portsDir(): string {
   throw new UserError('cannot find the ports/ folder with the board configs (is the package installed completely?)');
 }
 
-const addr = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const size = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** Where a config came from: the package, a --ports-dir folder, MCU_GC_PORTS, or a path given to --board. */
+export type BoardOrigin = 'shipped' | 'ports-dir' | 'MCU_GC_PORTS' | 'path';
 
-const gcSchema = z
-  .object({
-    version: z.enum(GC_VERSIONS as unknown as [string, ...string[]]),
-    wordSize: z.union([z.literal(4), z.literal(8)]),
-    blockSize: z.number().int().refine(isPowerOfTwo, { message: 'block size must be a power of two' }),
-    finaliser: z.boolean(),
-    split: z.boolean(),
-    splitAuto: z.boolean(),
-    weakref: z.boolean(),
-    gcStack: z.number().int().min(1).max(1 << 20),
-    conservativeClear: z.boolean(),
-  })
-  .strict();
+/** One config file found in a folder, known by its id and aliases before it is validated. */
+export interface BoardEntry {
+  /** Absolute path. */
+  path: string;
+  /** As shown in messages: ports/<file> for shipped configs, else relative to the current folder. */
+  shown: string;
+  origin: BoardOrigin;
+  /** The folder as the user gave it (for `boards`). */
+  dir: string;
+  /** The file name without .yaml (a folder's config must use it as its id). */
+  id: string;
+  aliases: string[];
+  /** Set when an earlier folder has a config with the same id (PATH rule: the first wins). */
+  shadowedBy?: string;
+}
 
-const rangeSchema = z
-  .object({ start: addr, end: addr.optional(), size: size.optional(), note: z.string().optional() })
-  .strict()
-  .refine((r) => (r.end === undefined) !== (r.size === undefined), { message: 'give exactly one of end and size' });
+let flagDirs: string[] = [];
 
-const boardSchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case letters, digits and dashes'),
-    name: z.string().min(1),
-    aliases: z.array(z.string().min(1)).default([]),
-    chip: z.string().min(1),
-    port: z.string().min(1),
-    micropython: z.string().regex(/^v\d+\.\d+(\.\d+)?/, 'a MicroPython release such as v1.27.0'),
-    gc: gcSchema,
-    regions: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1),
-            kind: z.enum(['ram', 'psram', 'flash', 'rom']),
-            base: addr,
-            size,
-            note: z.string().optional(),
-          })
-          .strict(),
-      )
-      .min(1),
-    heap: z
-      .object({
-        placement: z.enum(['static', 'linker', 'malloc']),
-        rule: z.string().min(1),
-        start: addr,
-        end: addr.optional(),
-        size: size.optional(),
-        endFixed: z.boolean().default(false),
-        add: z.array(rangeSchema).default([]),
-      })
-      .strict()
-      .refine((h) => (h.end === undefined) !== (h.size === undefined), { message: 'give exactly one of heap.end and heap.size' }),
-    rootSection: z.object({ address: addr, words: z.number().int().min(8).max(4096) }).strict(),
-    stack: z
-      .object({
-        top: addr,
-        size,
-        margin: z.number().int().nonnegative().default(0),
-        used: size,
-        check: z.boolean().default(true),
-      })
-      .strict(),
-    typesBase: addr,
-    threshold: z.union([
-      z.literal('off'),
-      z.number().int().nonnegative(),
-      z.string().regex(/^pool\/[1-9][0-9]*$/, "a byte count, 'off', or 'pool/N'"),
-    ]),
-    thresholdSupported: z.boolean().default(true),
-    memStats: z.boolean().default(false),
-    splitAuto: z
-      .object({
-        rule: z.string().min(1),
-        maxNewSplit: z.union([z.literal('largest-free-block'), size]),
-        align: z.number().int().refine(isPowerOfTwo, { message: 'alignment must be a power of two' }),
-        overhead: z.number().int().nonnegative(),
-        segments: z.array(rangeSchema).min(1),
-      })
-      .strict()
-      .optional(),
-    sources: z.array(z.string().min(1)).min(1),
-    inferred: z.record(z.string(), z.string()).default({}),
-    notes: z.string().optional(),
-  })
-  .strict();
+/** Folders given with --ports-dir (searched before MCU_GC_PORTS, both before the shipped ports/). */
+export function setPortsDirs(dirs: readonly string[]): void {
+  flagDirs = [...dirs];
+  index = null;
+}
 
-type RawBoard = z.infer<typeof boardSchema>;
+function userDirs(): Array<{ dir: string; origin: BoardOrigin }> {
+  const env = (process.env.MCU_GC_PORTS ?? '').split(':').filter((d) => d.trim() !== '');
+  return [...flagDirs.map((dir) => ({ dir, origin: 'ports-dir' as const })), ...env.map((dir) => ({ dir, origin: 'MCU_GC_PORTS' as const }))];
+}
+
+function shownName(path: string): string {
+  const inPorts = relative(portsDir(), path);
+  if (!inPorts.startsWith('..') && !inPorts.includes('/')) return `ports/${inPorts}`;
+  const rel = relative(process.cwd(), path);
+  return !rel || rel.startsWith('..') ? path : rel.startsWith('.') || rel.includes('/') ? rel : `./${rel}`;
+}
+
+function yamlFiles(dir: string, origin: BoardOrigin): string[] {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    names = readdirSync(dir);
+  } catch (e) {
+    const flag = origin === 'ports-dir' ? '--ports-dir' : origin === 'MCU_GC_PORTS' ? 'MCU_GC_PORTS' : 'ports';
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${flag} ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : 'cannot read the folder'}`);
+  }
+  return names.filter((f) => /\.ya?ml$/i.test(f) && !f.startsWith('.')).sort();
+}
+
+/**
+ * Reads the aliases without validating. A folder's config is known by its file name (its
+ * `id` must match it, which loading checks), so a file with a wrong id cannot take over
+ * another board's name; a file that is not even YAML is still listed.
+ */
+function indexEntry(path: string, origin: BoardOrigin, dir: string): BoardEntry {
+  const id = basename(path).replace(/\.ya?ml$/i, '');
+  let aliases: string[] = [];
+  try {
+    const doc = parseDocument(readText(path), { prettyErrors: false });
+    const raw = doc.errors.length === 0 ? (doc.toJS() as Record<string, unknown> | null) : null;
+    if (raw && typeof raw === 'object') {
+      if (Array.isArray(raw.aliases)) aliases = raw.aliases.filter((a): a is string => typeof a === 'string');
+    }
+  } catch {
+    /* unreadable: indexed by name; loading it reports why */
+  }
+  return { path, shown: shownName(path), origin, dir, id, aliases };
+}
+
+let index: BoardEntry[] | null = null;
+
+/** Every config file, user folders first (in order), then the shipped ones; nothing validated yet. */
+export function boardEntries(): BoardEntry[] {
+  if (index) return index;
+  const out: BoardEntry[] = [];
+  const seen = new Map<string, string>();
+  const sources = [...userDirs(), { dir: portsDir(), origin: 'shipped' as const }];
+  for (const { dir, origin } of sources) {
+    for (const f of yamlFiles(dir, origin)) {
+      const e = indexEntry(resolve(dir, f), origin, dir);
+      if (out.some((o) => o.path === e.path)) continue;
+      const prev = seen.get(e.id.toLowerCase());
+      if (prev) e.shadowedBy = prev;
+      else seen.set(e.id.toLowerCase(), e.shown);
+      out.push(e);
+    }
+  }
+  index = out;
+  return out;
+}
+
+/** --board values that name a file rather than a board: anything with a slash or a .yaml/.yml ending. */
+export function looksLikePath(name: string): boolean {
+  return /[\\/]/.test(name) || /\.ya?ml$/i.test(name.trim());
+}
+
+function findEntry(name: string, exclude?: string): BoardEntry | undefined {
+  const want = name.trim().toLowerCase();
+  const entries = boardEntries().filter((e) => e.path !== exclude);
+  return (
+    entries.find((e) => e.id.toLowerCase() === want) ??
+    entries.find((e) => e.aliases.some((a) => a.toLowerCase() === want)) ??
+    entries.find((e) => basename(e.path).replace(/\.ya?ml$/i, '').toLowerCase() === want)
+  );
+}
+
+function knownIds(): string {
+  return [...new Set(boardEntries().map((e) => e.id))].sort().join(', ');
+}
+
+function keyPath(path: ReadonlyArray<PropertyKey>): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
+  return s || '(top level)';
+}
+
+interface ParsedFile extends MergeSource {
+  doc: Document;
+  lc: LineCounter;
+}
+
+function parseFile(text: string, shown: string): ParsedFile {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lc.linePos(e.pos[0]);
+    throw new UserError(`${shown}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  return { doc, lc, shown, raw: doc.toJS() as unknown };
+}
+
+/** The line of the deepest node on `path` that exists in the file (a map key: the key's line). */
+function lineIn(f: ParsedFile, path: Array<string | number>): { line: number; depth: number } | undefined {
+  for (let n = path.length; n >= 1; n--) {
+    const node = f.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return { line: f.lc.linePos(node.range[0]).line, depth: n };
+    const parent = f.doc.getIn(path.slice(0, n - 1), true) as { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> } | undefined;
+    const item = parent?.items?.find((it) => it.key?.value === path[n - 1]);
+    if (item?.key?.range) return { line: f.lc.linePos(item.key.range[0]).line, depth: n };
+  }
+  return undefined;
+}
+
+/** file:line of a key in a merged config: the file of the chain that sets the deepest part of it. */
+function whereIn(chain: ParsedFile[], merged: unknown, path: Array<string | number>): string {
+  let best: { shown: string; line: number; depth: number } | undefined;
+  for (const f of chain) {
+    const p = pathInSource(merged, f.raw, path);
+    if (!p) continue;
+    const hit = lineIn(f, p);
+    if (hit && (!best || hit.depth > best.depth)) best = { shown: f.shown, ...hit };
+  }
+  if (!best) return chain[0]!.shown;
+  // A key the child inherits: say which file inherits it, or the user looks in the wrong one.
+  const via = best.shown !== chain[0]!.shown ? ` (inherited by ${chain[0]!.shown})` : '';
+  return `${best.shown}:${best.line}${via}`;
+}
 
 function toSpec(r: RawBoard, file: string): BoardSpec {
   const end = (x: { start: number; end?: number | undefined; size?: number | undefined }): number => x.end ?? x.start + x.size!;
@@ -167,40 +241,9 @@ function toSpec(r: RawBoard, file: string): BoardSpec {
   return spec;
 }
 
-function keyPath(path: ReadonlyArray<PropertyKey>): string {
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
-  return s || '(top level)';
-}
-
-/** Parses and validates one board config. `file` is only used in messages. */
-export function parseBoard(text: string, file: string): BoardSpec {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (path: Array<string | number>): number | undefined => {
-    // The deepest node that exists on the path.
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
-      if (n > 0) {
-        // A map key: point at the key itself.
-        const parent = doc.getIn(path.slice(0, n - 1), true) as { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> } | undefined;
-        const item = parent?.items?.find((it) => it.key?.value === path[n - 1]);
-        if (item?.key?.range) return lc.linePos(item.key.range[0]).line;
-      }
-    }
-    return undefined;
-  };
-  const where = (path: Array<string | number>): string => {
-    const line = lineOf(path);
-    return line ? `${file}:${line}` : file;
-  };
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = lc.linePos(e.pos[0]);
-    throw new UserError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0]}`);
-  }
-  const raw: unknown = doc.toJS();
+/** Validates a (merged) raw config; messages point into the file of `chain` that sets the key. */
+function validate(raw: unknown, chain: ParsedFile[]): BoardSpec {
+  const where = (path: Array<string | number>): string => whereIn(chain, raw, path);
   const parsed = boardSchema.safeParse(raw, { error: boardErrorMap });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -215,7 +258,7 @@ export function parseBoard(text: string, file: string): BoardSpec {
     }
     throw new UserError(`${where(path)}: key ${key}: ${message}`);
   }
-  const spec = toSpec(parsed.data, file);
+  const spec = toSpec(parsed.data, chain[0]!.shown);
   const problems = checkBoardSpec(spec);
   if (problems.length > 0) {
     const p = problems[0]!;
@@ -230,23 +273,78 @@ export function parseBoard(text: string, file: string): BoardSpec {
   return spec;
 }
 
-export function loadBoardFile(file: string): BoardSpec {
-  // Shipped configs are named ports/<id>.yaml wherever mcu-gc runs from (stable in reports
-  // and snapshots); other files relative to the current folder.
-  const inPorts = relative(portsDir(), file);
-  const shown = !inPorts.startsWith('..') && !inPorts.includes('/') ? `ports/${inPorts}` : relative(process.cwd(), file) || file;
-  return parseBoard(readText(file), shown.startsWith('..') ? file : shown);
+/**
+ * Parses a config and the chain of configs it extends (child first). `extends:` names a
+ * board (looked up like --board, skipping this very file, so ./esp32.yaml can extend the
+ * shipped esp32) or a path relative to this file.
+ */
+function resolveChain(text: string, shown: string, path: string | null, seen: string[]): ParsedFile[] {
+  const f = parseFile(text, shown);
+  const parent = extendsOf(f.raw);
+  if (parent === undefined) return [f];
+  const line = lineIn(f, ['extends'])?.line ?? 1;
+  if (typeof parent !== 'string' || parent.trim() === '') throw new UserError(`${shown}:${line}: key extends: give a board id or a path to a .yaml file`);
+  let parentPath: string;
+  if (looksLikePath(parent)) parentPath = resolve(path ? dirname(path) : process.cwd(), parent);
+  else {
+    const e = findEntry(parent, path ?? undefined);
+    if (!e) throw new UserError(`${shown}:${line}: key extends: unknown board '${parent}' (known: ${knownIds()})`);
+    parentPath = e.path;
+  }
+  if (seen.includes(parentPath) || parentPath === path) {
+    throw new UserError(`${shown}:${line}: key extends: '${parent}' extends this file again (a cycle)`);
+  }
+  const parentShown = shownName(parentPath);
+  const chain = resolveChain(readText(parentPath), parentShown, parentPath, [...seen, ...(path ? [path] : [])]);
+  return [f, ...chain];
 }
 
-let cache: BoardSpec[] | null = null;
+/** Parses and validates one board config given as text (`extends` resolves through the board folders). `file` is shown in messages. */
+export function parseBoard(text: string, file: string, path: string | null = null): BoardSpec {
+  const chain = resolveChain(text, file, path, []);
+  if (chain.length === 1) return validate(chain[0]!.raw, chain);
+  const locate = (i: number, p: Array<string | number>): string => {
+    const f = chain[i]!;
+    const hit = lineIn(f, p);
+    return hit ? `${f.shown}:${hit.line}` : f.shown;
+  };
+  const merged = mergeBoards(chain, locate, (msg) => new UserError(msg));
+  const spec = validate(merged.raw, chain);
+  spec.extends = merged.parentId;
+  spec.ancestors = chain.slice(1).map((f) => {
+    const id = (f.raw as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : f.shown;
+  });
+  return spec;
+}
 
-/** Every board in ports/, sorted by id. Throws UserError for the first broken config. */
-export function listBoards(dir = portsDir()): BoardSpec[] {
-  if (cache && dir === portsDir()) return cache;
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-    .sort();
-  const boards = files.map((f) => loadBoardFile(join(dir, f)));
+const cache = new Map<string, BoardSpec>();
+
+/** Loads and validates a config file (cached by path). */
+export function loadBoardFile(file: string): BoardSpec {
+  const path = resolve(file);
+  const hit = cache.get(path);
+  if (hit) return hit;
+  const spec = parseBoard(readText(file), shownName(path), path);
+  cache.set(path, spec);
+  return spec;
+}
+
+function loadEntry(e: BoardEntry): BoardSpec {
+  const spec = loadBoardFile(e.path);
+  const base = basename(e.path).replace(/\.ya?ml$/i, '');
+  if (base !== spec.id) throw new UserError(`${e.shown}: key id: '${spec.id}' does not match the file name (${base})`);
+  return spec;
+}
+
+/** Every shipped board in ports/ (or in `dir`), sorted by id. Throws UserError for the first broken config. */
+export function listBoards(dir?: string): BoardSpec[] {
+  const shipped = dir === undefined;
+  const d = dir ?? portsDir();
+  const entries = shipped
+    ? boardEntries().filter((e) => e.origin === 'shipped')
+    : yamlFiles(d, 'ports-dir').map((f) => indexEntry(resolve(d, f), 'ports-dir', d));
+  const boards = entries.map(loadEntry);
   const seen = new Map<string, string>();
   for (const b of boards) {
     for (const name of [b.id, ...b.aliases]) {
@@ -255,19 +353,35 @@ export function listBoards(dir = portsDir()): BoardSpec[] {
       if (prev && prev !== b.file) throw new UserError(`${b.file}: key ${name === b.id ? 'id' : 'aliases'}: '${name}' is already used by ${prev}`);
       seen.set(k, b.file!);
     }
-    const base = b.file!.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
-    if (base !== b.id) throw new UserError(`${b.file}: key id: '${b.id}' does not match the file name (${base})`);
   }
-  boards.sort((a, b) => a.id.localeCompare(b.id));
-  if (dir === portsDir()) cache = boards;
-  return boards;
+  return boards.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-/** A board by id or alias (MicroPython board names such as ESP32_GENERIC work), case-insensitive. */
-export function loadBoard(nameOrAlias: string): BoardSpec {
-  const want = nameOrAlias.trim().toLowerCase();
-  const boards = listBoards();
-  const hit = boards.find((b) => b.id === want || b.aliases.some((a) => a.toLowerCase() === want));
-  if (hit) return hit;
-  throw new UserError(`unknown board '${nameOrAlias}' (known: ${boards.map((b) => b.id).join(', ')})`);
+/** Loads an indexed entry, or returns the one-line reason it cannot be used. */
+export function tryLoadEntry(e: BoardEntry): BoardSpec | { error: string } {
+  try {
+    return loadEntry(e);
+  } catch (err) {
+    if (err instanceof UserError) return { error: err.message };
+    throw err;
+  }
+}
+
+/**
+ * A board by id or alias (MicroPython board names such as ESP32_GENERIC work),
+ * case-insensitive, from the user's folders and then the shipped ones — or a config file
+ * when the name looks like a path (./my.yaml, boards/x.yml).
+ */
+export function loadBoard(nameOrPath: string): BoardSpec {
+  if (looksLikePath(nameOrPath)) return loadBoardFile(nameOrPath);
+  const e = findEntry(nameOrPath);
+  if (e) return loadEntry(e);
+  throw new UserError(`unknown board '${nameOrPath}' (known: ${knownIds()}; or give a path such as ./my-board.yaml)`);
+}
+
+/** Where a loaded board came from, for `boards` and reports. */
+export function originOf(spec: BoardSpec): string {
+  const e = boardEntries().find((x) => x.shown === spec.file);
+  if (!e) return 'path';
+  return e.origin === 'shipped' ? 'shipped' : `${e.origin} ${e.dir}`;
 }

@@ -6,6 +6,30 @@ import yargs, { type Argv } from 'yargs';
 import type { BoardOverrides } from '../../emulator/board.js';
 import { GC_VERSIONS, type GcVersion } from '../../emulator/config.js';
 import { UserError } from '../errors.js';
+import { setPortsDirs } from './load.js';
+
+export interface PortsDirArgs {
+  'ports-dir'?: string[] | undefined;
+}
+
+/**
+ * --ports-dir DIR (repeatable): folders of the user's own board configs, searched before
+ * MCU_GC_PORTS and the shipped ports/. Every command that takes --board has it.
+ */
+export function withPortsDirOption<T>(y: Argv<T>): Argv<T & PortsDirArgs> {
+  return y
+    .option('ports-dir', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'a folder of your own board configs (*.yaml), searched before $MCU_GC_PORTS (DIR:DIR) and the shipped ones',
+      group: 'Boards:',
+    })
+    .middleware((a) => {
+      const dirs = (a as PortsDirArgs)['ports-dir'];
+      if (dirs !== undefined) setPortsDirs(dirs.flatMap((d) => String(d).split(':')).filter((d) => d !== ''));
+    }) as Argv<T & PortsDirArgs>;
+}
 
 export interface OverrideArgs {
   'block-size'?: string | undefined;

@@ -11,6 +11,7 @@ type Loader = () => Promise<{ default: CommandModule<any, any> }>;
 export const commandLoaders: Record<string, Loader> = {
   run: () => import('../commands/run.js'),
   boards: () => import('../commands/boards.js'),
+  check: () => import('../commands/check.js'),
   layout: () => import('../commands/layout.js'),
   trace: () => import('../commands/trace.js'),
   conformance: () => import('../commands/conformance.js'),

@@ -6,7 +6,7 @@ import { BoardError } from '../../emulator/board.js';
 import type { AreaLayout } from '../../emulator/layout.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
-import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
+import { type OverrideArgs, overridesFrom, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
 import { UserError } from '../errors.js';
 import { plural } from '../report/plural.js';
 
@@ -172,11 +172,11 @@ const command: CommandModule<object, Args> = {
   command: 'layout',
   describe: "Show a board's memory map and the GC heap layout (ATB, FTB, pool) it boots with",
   builder: (y) =>
-    withOverrideOptions(
+    withPortsDirOption(withOverrideOptions(
       y
-        .option('board', { type: 'string', demandOption: true, describe: 'board id or MicroPython board name (see mcu-gc boards)' })
+        .option('board', { type: 'string', demandOption: true, describe: 'board id, MicroPython board name (see mcu-gc boards) or a config file (./my-board.yaml)' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
-    )
+    ))
       .example('$0 layout --board=esp32', '')
       .example('$0 layout --board=RPI_PICO --pool-start 20010ec0 --pool-total 192000', 'place the heap as a captured mem_info(1) shows it') as never,
   handler: (args) => {

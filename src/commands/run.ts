@@ -3,17 +3,15 @@
 
 import type { CommandModule } from 'yargs';
 import { progressBar } from '../report/progress.js';
-import { type BoardMachine, buildBoard } from '../../emulator/board.js';
-import { type RunReport, listWorkloads, runTraceOnBoard, runWorkload } from '../../emulator/run.js';
-import { parseTrace, TraceError } from '../../emulator/trace/parse.js';
+import { type RunReport, listWorkloads, runWorkload } from '../../emulator/run.js';
 import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
-import { type OverrideArgs, parseVsSpec, withOverrideOptions } from '../boards/options.js';
+import { type OverrideArgs, overridesFrom, parseVsSpec, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
 import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
-import { traceErrorMessage } from '../trace/errors.js';
+import { runTraceText } from '../boards/trace.js';
 import { boardFromArgs } from './layout.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
 
@@ -38,35 +36,14 @@ interface Args extends OverrideArgs {
   progress: boolean;
 }
 
-/** A gctrace file as the workload: its header overrides the board's GC config, its heap lines the board's heap. */
-function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacing | undefined): RunReport {
+/** A gctrace file as the workload: see src/boards/trace.ts. */
+function runTraceFile(file: string, boardName: string, args: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
   const text = readText(file);
-  const spec = loadBoard(boardName);
-  let board: BoardMachine;
-  let trace;
+  const bar = progressBar('run', 'ops', showProgress);
   try {
-    // First the header, with the board's config as defaults, to know the GC config.
-    const base = boardFromArgs(boardName, args);
-    const hasHeap = /^\s*heap\s/m.test(text.split(/^\s*(?:alloc|free|realloc|collect)\s/m)[0] ?? '');
-    // A trace without `heap` lines runs on the board's own heap: give it as the first line
-    // (line numbers in messages are shifted back).
-    const prefix = hasHeap ? '' : `heap ${hex(base.heapStart)} ${hex(base.heapEnd)}\n`;
-    try {
-      trace = parseTrace(prefix + text, { defaults: base.config });
-    } catch (e) {
-      if (e instanceof TraceError && prefix) throw new TraceError(e.message, Math.max(1, e.line - 1), e.column, Math.max(-1, e.offset - prefix.length));
-      throw e;
-    }
-    board = buildBoard(spec, { config: trace.config });
-    const bar = progressBar('run', 'ops', args.progress && !args.vs);
-    const total = trace.ops.length;
-    try {
-      return runTraceOnBoard(board, trace, file, { ...(pacing ? { pacing } : {}), ...(bar.enabled ? { onOp: (i: number) => (i & 15) === 0 && bar.onProgress(i, total) } : {}) });
-    } finally {
-      bar.stop();
-    }
-  } catch (e) {
-    throw traceErrorMessage(file, e);
+    return runTraceText(text, file, loadBoard(boardName), overridesFrom(args), pacing, bar.enabled ? (i, total) => (i & 15) === 0 && bar.onProgress(i, total) : undefined);
+  } finally {
+    bar.stop();
   }
 }
 
@@ -87,7 +64,7 @@ function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showP
       p.stop();
     }
   }
-  if (exists(wl)) return runTraceFile(wl, boardName, { ...args, ...overrideArgs }, pacing);
+  if (exists(wl)) return runTraceFile(wl, boardName, overrideArgs, showProgress, pacing);
   throw new UserError(`workload '${wl}' is neither a built-in (${listWorkloads().map((w) => w.name).join(', ')}) nor a gctrace file`);
 }
 
@@ -97,13 +74,13 @@ const command: CommandModule<object, Args> = {
   command: 'run [workload]',
   describe: 'Run a workload on a board and print what micropython.mem_info(1) would print, plus a summary',
   builder: (y) =>
-    withOverrideOptions(
+    withPortsDirOption(withOverrideOptions(
       y
         .positional('workload', {
           type: 'string',
           describe: `a built-in workload (${listWorkloads().map((w) => w.name).join(', ')}; default ${DEFAULT_WORKLOAD}) or a gctrace file`,
         })
-        .option('board', { type: 'string', demandOption: true, describe: 'board id or MicroPython board name (see mcu-gc boards)' })
+        .option('board', { type: 'string', demandOption: true, describe: 'board id, MicroPython board name (see mcu-gc boards) or a config file (./my-board.yaml)' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (the whole RunReport)' })
         .option('dump-every', { type: 'number', describe: 'also print mem_info(1) every N workload operations' })
         .option('seed', { type: 'number', default: 1, describe: 'workload PRNG seed' })
@@ -113,7 +90,7 @@ const command: CommandModule<object, Args> = {
           describe: 'compare with another run: a board (--vs esp32s3), flags for the same board (--vs="--block-size 32"), or both (--vs "esp32 --gc-version v1.9.4")',
         })
         .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr (only when stderr is a terminal)' }),
-    )
+    ))
       .example('$0 run --board=esp32', 'the default workload (sensor-logger) on ESP32_GENERIC')
       .example('$0 run --board=RPI_PICO http-json --json', '')
       .example('$0 run --board=esp32 fragmentation --vs esp32s3', 'side by side')
