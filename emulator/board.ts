@@ -5,7 +5,7 @@
 //
 // Pure module: no Node APIs.
 
-import { type GcConfig, type GcVersion, ConfigError, validateConfig } from './config.js';
+import { type GcConfig, type GcVersion, ConfigError, isV19, validateConfig } from './config.js';
 import { THRESHOLD_OFF } from './heap.js';
 import { type AreaLayout, computeAreaLayout } from './layout.js';
 import { Machine } from './machine.js';
@@ -247,8 +247,8 @@ export function heapStartForPool(c: GcConfig, end: number, total: number): numbe
   // Smallest region whose ATB comes out at wantBlocks/4 bytes (see layout.ts for the formula),
   // then step until computeAreaLayout agrees (integer division edge cases).
   const a = wantBlocks / 4;
-  const div = c.version === 'v1.9.4' ? (c.finaliser ? 8 + 4 + 32 * bpb : 0) : 8 + (c.finaliser ? 4 : 0) + (c.weakref ? 4 : 0) + 32 * bpb;
-  const gap = c.version === 'v1.9.4' ? 0 : 1;
+  const div = isV19(c.version) ? (c.finaliser ? 8 + 4 + 32 * bpb : 0) : 8 + (c.finaliser ? 4 : 0) + (c.weakref ? 4 : 0) + 32 * bpb;
+  const gap = isV19(c.version) ? 0 : 1;
   let t = c.finaliser || c.weakref ? Math.ceil((a * div) / 8) + gap : a * (1 + 4 * bpb) + gap;
   t = Math.max(1, t - 8);
   for (let k = 0; k < 64; k++, t++) {
@@ -268,17 +268,16 @@ export function effectiveConfig(spec: BoardSpec, o: BoardOverrides = {}, notes: 
   const c: GcConfig = { ...spec.gc };
   if (o.gcVersion && o.gcVersion !== c.version) {
     c.version = o.gcVersion;
-    if (c.version === 'v1.9.4') {
-      // v1.9.4 has no split heap, no conservative-clear option (it cleared past n_bytes only)
-      // and no WTB; the board then runs on its initial heap alone.
-      if (c.split) notes.push('v1.9.4 has no split heaps: the board runs on its first heap area only');
+    // MICROPY_GC_CONSERVATIVE_CLEAR is a port option in every version (v1.9.2 and v1.9.4
+    // gc_alloc test it too, and mpconfig.h defaults it on), so it stays as the board sets it.
+    if (isV19(c.version)) {
+      // v1.9.x has no split heap and no WTB; the board then runs on its initial heap alone.
+      if (c.split) notes.push(`${c.version} has no split heaps: the board runs on its first heap area only`);
       c.split = false;
       c.splitAuto = false;
       c.weakref = false;
-      c.conservativeClear = false;
-    } else {
-      if (c.weakref && c.version !== 'v1.28') c.weakref = false;
-      if (spec.gc.version === 'v1.9.4') c.conservativeClear = true;
+    } else if (c.weakref && c.version !== 'v1.28') {
+      c.weakref = false;
     }
   }
   if (o.config) Object.assign(c, o.config);

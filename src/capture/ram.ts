@@ -9,7 +9,7 @@
 // layout arithmetic for this pool; the one whose ATB decodes to the block map mem_info printed
 // in the same command is it. That also tells whether the build has finalisers (FTB present).
 
-import { type GcConfig, type GcVersion, defaultConfig } from '../../emulator/config.js';
+import { type GcConfig, type GcVersion, defaultConfig, isV19 } from '../../emulator/config.js';
 import { type HeapImage, IMAGE_FORMAT } from '../../emulator/image.js';
 import { computeAreaLayout } from '../../emulator/layout.js';
 import type { DumpArea, ParsedMemInfo } from '../memdump/index.js';
@@ -80,7 +80,7 @@ export function locateTables(
   if (profile === 'v1.28') variants.push({ finaliser: true, weakref: true });
   for (const v of variants) {
     const c: GcConfig = { ...defaultConfig(profile, wordSize), blockSize, finaliser: v.finaliser, weakref: v.weakref };
-    const gap = profile === 'v1.9.4' ? 0 : 1;
+    const gap = isV19(profile) ? 0 : 1;
     const tables = atbLen + gap + (v.finaliser ? Math.ceil(area.blocks / 8) : 0) + (v.weakref ? Math.ceil(area.blocks / 8) : 0);
     for (let slack = 0; slack < SLACK_ROOM; slack++) {
       const atbStart = area.start - tables - slack;
