@@ -36,7 +36,19 @@ describe.skipIf(!existsSync(SHARED_QEMU_ELF))('the v1.27.0 MPS2_AN385 ELF (../sh
     // The firmware prints: GC memory layout; from 2ffb0, GC: total: 140032.
     expect(b.areas[0]!.poolStart).toBe(0x2ffb0);
     expect(b.machine.heap.info().total).toBe(140032);
-    expect(applied.map((a) => a.key)).toEqual(expect.arrayContaining(['heap.start', 'heap.end', 'rootSection.address', 'typesBase']));
+    expect(applied.map((a) => a.key)).toEqual(expect.arrayContaining(['heap.start', 'heap.end', 'rootSection.address', 'typesBase', 'types']));
+    // ports/qemu.yaml describes this very build: the ELF changes none of its values.
+    expect(applied.filter((a) => a.was !== undefined)).toEqual([]);
+  });
+
+  it('sets the values from the ELF over a config that guessed them (the pre-ELF qemu config)', async () => {
+    const spec = loadBoard('qemu');
+    const guessed = { ...spec, heap: { ...spec.heap, start: 0x52a40, end: 0x52a40 + 143360 }, rootSection: { address: 0x50800, words: 64 }, typesBase: 0x30000, typeAddresses: {} };
+    const { spec: s2, applied } = applyFirmware(guessed, firmwareFacts(await readElf(SHARED_QEMU_ELF), hintsFor(spec)));
+    expect(applied.find((a) => a.key === 'heap.start')).toMatchObject({ value: '0x2f2bc', was: '0x52a40' });
+    expect(applied.find((a) => a.key === 'rootSection.address')).toMatchObject({ value: '0x2efc8', was: '0x50800' });
+    expect(s2.typeAddresses?.str).toBe(0x2b848);
+    expect(buildBoard(s2).areas[0]!.poolStart).toBe(0x2ffb0);
   });
 });
 
