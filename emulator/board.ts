@@ -11,7 +11,7 @@ import { type AreaLayout, computeAreaLayout } from './layout.js';
 import { Machine } from './machine.js';
 import { type RegionKind, type RegionSpec, hex } from './memory.js';
 import { SystemHeap, type SystemHeapSpec } from './system-heap.js';
-import { TypeTable } from './types.js';
+import { TypeTable, type TypeName } from './types.js';
 
 export interface BoardRegion extends RegionSpec {
   /** What the region holds (e.g. "DRAM", "OCRAM", "XIP flash: .text/.rodata"). */
@@ -81,6 +81,10 @@ export interface BoardSpec {
   stack: StackSpec;
   /** Where the mp_type_* objects live (flash/ROM, or .rodata). */
   typesBase: number;
+  /** Real addresses of type objects, when known (id(str) on the device, or the ELF's mp_type_*). */
+  typeAddresses?: Partial<Record<TypeName, number>>;
+  /** What the firmware's own boot allocations use, as mem_info's `used:` shows them (measured). */
+  bootUsed?: { min: number; max: number; when: string };
   threshold: ThresholdSpec;
   /** MICROPY_GC_ALLOC_THRESHOLD: false on samd (no gc.threshold()). */
   thresholdSupported: boolean;
@@ -216,6 +220,13 @@ export function checkBoardSpec(spec: BoardSpec): Array<{ key: string; reason: st
       out.push({ key: 'typesBase', reason: `the type objects overlap the heap [${hex(s)}, ${hex(e)})` });
     }
   }
+  for (const [name, a] of Object.entries(spec.typeAddresses ?? {})) {
+    if (a === undefined) continue;
+    if (!regionHolding(spec.regions, a, a + ws)) out.push({ key: `types.${name}`, reason: `mp_type_${name} at ${hex(a)} is not inside any memory region` });
+    for (const [s, e] of heapRanges) {
+      if (overlaps(s, e, a, a + ws)) out.push({ key: `types.${name}`, reason: `mp_type_${name} at ${hex(a)} is inside the heap [${hex(s)}, ${hex(e)})` });
+    }
+  }
   if (spec.gc.splitAuto && !spec.splitAuto) out.push({ key: 'splitAuto', reason: 'gc.splitAuto is true but no splitAuto (system heap) section is given' });
   if (spec.splitAuto && !spec.gc.splitAuto) out.push({ key: 'gc.splitAuto', reason: 'a splitAuto section is given but gc.splitAuto is false' });
   spec.splitAuto?.segments.forEach((seg, i) => {
@@ -340,6 +351,7 @@ export function buildBoard(spec: BoardSpec, overrides: BoardOverrides = {}): Boa
     config,
     regions,
     typesBase: spec.typesBase,
+    ...(spec.typeAddresses ? { typeAddresses: spec.typeAddresses } : {}),
     rootSection: spec.rootSection,
     stack: { address: stackBottom, words: stackWords },
   });

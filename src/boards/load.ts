@@ -216,6 +216,8 @@ function toSpec(r: RawBoard, file: string): BoardSpec {
     rootSection: r.rootSection,
     stack: r.stack,
     typesBase: r.typesBase,
+    ...(r.types ? { typeAddresses: r.types } : {}),
+    ...(r.bootUsed ? { bootUsed: r.bootUsed } : {}),
     threshold:
       r.threshold === 'off'
         ? 'off'

@@ -73,6 +73,8 @@ export const boardSchema = z
       })
       .strict(),
     typesBase: addr,
+    types: z.partialRecord(z.enum(['tuple', 'list', 'dict', 'str', 'bytes', 'bytearray', 'array', 'float', 'fun_bc', 'module']), addr).optional(),
+    bootUsed: z.object({ min: z.number().int().nonnegative(), max: z.number().int().nonnegative(), when: z.string().min(1) }).strict().optional(),
     threshold: z.union([
       z.literal('off'),
       z.number().int().nonnegative(),

@@ -3,6 +3,7 @@
 
 import type { CommandModule } from 'yargs';
 import { progressBar } from '../report/progress.js';
+import { type BoardSpec } from '../../emulator/board.js';
 import { type RunReport, listWorkloads, runWorkload } from '../../emulator/run.js';
 import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin.js';
 import { hex } from '../../emulator/memory.js';
@@ -13,6 +14,7 @@ import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { runTraceText } from '../boards/trace.js';
 import { boardFromArgs } from './layout.js';
+import { boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
 
 function pacingFrom(spec: string | undefined, flag: string): Pacing | undefined {
@@ -37,17 +39,17 @@ interface Args extends OverrideArgs {
 }
 
 /** A gctrace file as the workload: see src/boards/trace.ts. */
-function runTraceFile(file: string, boardName: string, args: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
+function runTraceFile(file: string, boardName: string | BoardSpec, args: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
   const text = readText(file);
   const bar = progressBar('run', 'ops', showProgress);
   try {
-    return runTraceText(text, file, loadBoard(boardName), overridesFrom(args), pacing, bar.enabled ? (i, total) => (i & 15) === 0 && bar.onProgress(i, total) : undefined);
+    return runTraceText(text, file, typeof boardName === 'string' ? loadBoard(boardName) : boardName, overridesFrom(args), pacing, bar.enabled ? (i, total) => (i & 15) === 0 && bar.onProgress(i, total) : undefined);
   } finally {
     bar.stop();
   }
 }
 
-function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
+function runOne(boardName: string | BoardSpec, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
   const wl = args.workload ?? DEFAULT_WORKLOAD;
   if (findWorkload(wl)) {
     const board = boardFromArgs(boardName, overrideArgs);
@@ -96,7 +98,7 @@ const command: CommandModule<object, Args> = {
       .example('$0 run --board=esp32 fragmentation --vs esp32s3', 'side by side')
       .example('$0 run --board=esp32 --vs="--block-size 32"', 'same board, one what-if flag')
       .example('$0 run --board=esp32s3 http-json --pacing gogc:100 --vs="--pacing stock"', 'Go-style pacing vs MicroPython\'s') as never,
-  handler: (args) => {
+  handler: async (args) => {
     if (args['dump-every'] !== undefined && (!Number.isInteger(args['dump-every']) || args['dump-every'] < 1)) {
       throw new UserError('--dump-every must be a whole number of operations, at least 1');
     }
@@ -105,9 +107,11 @@ const command: CommandModule<object, Args> = {
     const own: OverrideArgs = {};
     for (const k of OVERRIDE_KEYS) if (args[k] !== undefined) (own as Record<string, unknown>)[k] = args[k];
     const pacingA = pacingFrom(args.pacing, '--pacing');
-    const a = runOne(args.board, args, own, args.progress && !args.vs, pacingA);
+    // --elf: the firmware's own heap, roots and types in place of the config's (first run only).
+    const { spec: specA, elf } = await boardSpecWithElf(args.board, args.elf);
+    const a = runOne(specA, args, own, args.progress && !args.vs, pacingA);
     if (!args.vs) {
-      process.stdout.write(args.json ? JSON.stringify(a, null, 2) + '\n' : formatRun(a));
+      process.stdout.write(args.json ? JSON.stringify(elf ? { ...a, elf } : a, null, 2) + '\n' : (elf ? formatElfReport(elf) + '\n' : '') + formatRun(a));
       return;
     }
     const vs = parseVsSpec(args.vs, args.board);
