@@ -5,13 +5,13 @@
 //
 // Pure module: no Node APIs.
 
-import { type GcConfig, type GcVersion, ConfigError, validateConfig } from './config.js';
+import { type GcConfig, type GcVersion, ConfigError, isV19, validateConfig } from './config.js';
 import { THRESHOLD_OFF } from './heap.js';
 import { type AreaLayout, computeAreaLayout } from './layout.js';
 import { Machine } from './machine.js';
 import { type RegionKind, type RegionSpec, hex } from './memory.js';
 import { SystemHeap, type SystemHeapSpec } from './system-heap.js';
-import { TypeTable } from './types.js';
+import { TypeTable, type TypeName } from './types.js';
 
 export interface BoardRegion extends RegionSpec {
   /** What the region holds (e.g. "DRAM", "OCRAM", "XIP flash: .text/.rodata"). */
@@ -81,6 +81,10 @@ export interface BoardSpec {
   stack: StackSpec;
   /** Where the mp_type_* objects live (flash/ROM, or .rodata). */
   typesBase: number;
+  /** Real addresses of type objects, when known (id(str) on the device, or the ELF's mp_type_*). */
+  typeAddresses?: Partial<Record<TypeName, number>>;
+  /** What the firmware's own boot allocations use, as mem_info's `used:` shows them (measured). */
+  bootUsed?: { min: number; max: number; when: string };
   threshold: ThresholdSpec;
   /** MICROPY_GC_ALLOC_THRESHOLD: false on samd (no gc.threshold()). */
   thresholdSupported: boolean;
@@ -212,6 +216,13 @@ export function checkBoardSpec(spec: BoardSpec): Array<{ key: string; reason: st
       out.push({ key: 'typesBase', reason: `the type objects overlap the heap [${hex(s)}, ${hex(e)})` });
     }
   }
+  for (const [name, a] of Object.entries(spec.typeAddresses ?? {})) {
+    if (a === undefined) continue;
+    if (!regionHolding(spec.regions, a, a + ws)) out.push({ key: `types.${name}`, reason: `mp_type_${name} at ${hex(a)} is not inside any memory region` });
+    for (const [s, e] of heapRanges) {
+      if (overlaps(s, e, a, a + ws)) out.push({ key: `types.${name}`, reason: `mp_type_${name} at ${hex(a)} is inside the heap [${hex(s)}, ${hex(e)})` });
+    }
+  }
   if (spec.gc.splitAuto && !spec.splitAuto) out.push({ key: 'splitAuto', reason: 'gc.splitAuto is true but no splitAuto (system heap) section is given' });
   if (spec.splitAuto && !spec.gc.splitAuto) out.push({ key: 'gc.splitAuto', reason: 'a splitAuto section is given but gc.splitAuto is false' });
   spec.splitAuto?.segments.forEach((seg, i) => {
@@ -247,8 +258,8 @@ export function heapStartForPool(c: GcConfig, end: number, total: number): numbe
   // Smallest region whose ATB comes out at wantBlocks/4 bytes (see layout.ts for the formula),
   // then step until computeAreaLayout agrees (integer division edge cases).
   const a = wantBlocks / 4;
-  const div = c.version === 'v1.9.4' ? (c.finaliser ? 8 + 4 + 32 * bpb : 0) : 8 + (c.finaliser ? 4 : 0) + (c.weakref ? 4 : 0) + 32 * bpb;
-  const gap = c.version === 'v1.9.4' ? 0 : 1;
+  const div = isV19(c.version) ? (c.finaliser ? 8 + 4 + 32 * bpb : 0) : 8 + (c.finaliser ? 4 : 0) + (c.weakref ? 4 : 0) + 32 * bpb;
+  const gap = isV19(c.version) ? 0 : 1;
   let t = c.finaliser || c.weakref ? Math.ceil((a * div) / 8) + gap : a * (1 + 4 * bpb) + gap;
   t = Math.max(1, t - 8);
   for (let k = 0; k < 64; k++, t++) {
@@ -268,17 +279,16 @@ export function effectiveConfig(spec: BoardSpec, o: BoardOverrides = {}, notes: 
   const c: GcConfig = { ...spec.gc };
   if (o.gcVersion && o.gcVersion !== c.version) {
     c.version = o.gcVersion;
-    if (c.version === 'v1.9.4') {
-      // v1.9.4 has no split heap, no conservative-clear option (it cleared past n_bytes only)
-      // and no WTB; the board then runs on its initial heap alone.
-      if (c.split) notes.push('v1.9.4 has no split heaps: the board runs on its first heap area only');
+    // MICROPY_GC_CONSERVATIVE_CLEAR is a port option in every version (v1.9.2 and v1.9.4
+    // gc_alloc test it too, and mpconfig.h defaults it on), so it stays as the board sets it.
+    if (isV19(c.version)) {
+      // v1.9.x has no split heap and no WTB; the board then runs on its initial heap alone.
+      if (c.split) notes.push(`${c.version} has no split heaps: the board runs on its first heap area only`);
       c.split = false;
       c.splitAuto = false;
       c.weakref = false;
-      c.conservativeClear = false;
-    } else {
-      if (c.weakref && c.version !== 'v1.28') c.weakref = false;
-      if (spec.gc.version === 'v1.9.4') c.conservativeClear = true;
+    } else if (c.weakref && c.version !== 'v1.28') {
+      c.weakref = false;
     }
   }
   if (o.config) Object.assign(c, o.config);
@@ -337,6 +347,7 @@ export function buildBoard(spec: BoardSpec, overrides: BoardOverrides = {}): Boa
     config,
     regions,
     typesBase: spec.typesBase,
+    ...(spec.typeAddresses ? { typeAddresses: spec.typeAddresses } : {}),
     rootSection: spec.rootSection,
     stack: { address: stackBottom, words: stackWords },
   });

@@ -3,6 +3,7 @@
 import { AT_FREE, AT_HEAD, AT_TAIL } from './area.js';
 import type { GcHeap, GcInfo } from './heap.js';
 import type { TypeTable } from './types.js';
+import { isV19 } from './config.js';
 
 const DUMP_BYTES_PER_LINE = 64;
 
@@ -22,12 +23,12 @@ export function dumpInfo(info: GcInfo, splitAuto: boolean): string {
 /**
  * gc_dump_alloc_table(): per area, "GC memory layout; from %p:" then 64 blocks a line,
  * runs of two or more all-free lines abbreviated, each area ending in \n.
- * Line offsets are `%05x` (masked to 20 bits) in v1.9.4 and `%08x` from v1.10 on.
+ * Line offsets are `%05x` (masked to 20 bits) in v1.9.2/v1.9.4 and `%08x` from v1.10 on.
  */
 export function dumpAllocTable(heap: GcHeap, types: TypeTable): string {
   const parts: string[] = [];
   const bpb = heap.config.blockSize;
-  const v194 = heap.config.version === 'v1.9.4';
+  const v194 = isV19(heap.config.version);
   for (const a of heap.areas) {
     parts.push(`GC memory layout; from ${a.poolStart.toString(16)}:`);
     const total = a.atbLen * 4;

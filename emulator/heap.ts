@@ -6,6 +6,7 @@
 // even the v1.9.4 bugs that set bits on blocks already in use come out bit-exact.
 //
 // Profile differences followed here (see GcConfig.version):
+//  - v1.9.2: v1.9.4's algorithm (see v1.9.4), except gc_realloc's pointer check below.
 //  - v1.9.4: one area; no gap byte; the sweep runs finalisers inline; gc_alloc does not
 //    reset its free-run counter after collecting (fixed in 91041945c9) and does not count
 //    a threshold collection as "collected" (fixed in 6bd78741c1).
@@ -14,7 +15,7 @@
 //  - v1.28: as v1.27, plus the weakref table (WTB) handled in the finaliser pass.
 
 import { AT_FREE, AT_HEAD, AT_MARK, AT_TAIL, type Geometry, HeapArea, INDEX_CHUNK_BYTES, INDEX_CHUNK_SHIFT, geometry } from './area.js';
-import { ConfigError, type GcConfig, areaStructSize, validateConfig } from './config.js';
+import { ConfigError, type GcConfig, areaStructSize, isV19, validateConfig } from './config.js';
 import { computeAreaLayout } from './layout.js';
 import { type AddressSpace, MemoryError, hex } from './memory.js';
 
@@ -246,7 +247,7 @@ export class GcHeap {
     this.bpb = this.geo.bpb;
     this.bpbShift = this.geo.bpbShift;
     this.bpbMask = this.geo.bpbMask;
-    this.v194 = config.version === 'v1.9.4';
+    this.v194 = isV19(config.version);
     this.markStack = new Int32Array(config.gcStack);
     this.markAreaStack = new Array<HeapArea | null>(config.gcStack).fill(null);
   }
@@ -601,7 +602,7 @@ export class GcHeap {
           // block resets it), and then the run "starts" before the pool: on a device the
           // ATB write lands (size_t-wrapped) far outside the heap.
           throw new HeapCrash(
-            `v1.9.4 gc_alloc(${nBytes}) bug: after the collection the free-run count was not reset (fixed in v1.10, commit 91041945c9), so the new block would start ${-start} block(s) before the pool start (${hex(area.poolStart)}); a device writes outside the heap here`,
+            `${this.config.version} gc_alloc(${nBytes}) bug: after the collection the free-run count was not reset (fixed in v1.10, commit 91041945c9), so the new block would start ${-start} block(s) before the pool start (${hex(area.poolStart)}); a device writes outside the heap here`,
           );
         }
         return { area, start, end: s.end, nFree: s.nFree };
@@ -610,7 +611,7 @@ export class GcHeap {
       if (thresholdCollected) {
         this.warn(
           'v1.9.4-double-collect',
-          `v1.9.4 gc_alloc(${nBytes}) bug: collected twice in one allocation, because a threshold collection does not count as "collected" (fixed in v1.10, commit 6bd78741c1)`,
+          `${this.config.version} gc_alloc(${nBytes}) bug: collected twice in one allocation, because a threshold collection does not count as "collected" (fixed in v1.10, commit 6bd78741c1)`,
         );
       }
       this.collect('exhausted');
@@ -716,8 +717,11 @@ export class GcHeap {
       this.free(ptrIn);
       return 0;
     }
-    if (this.lockDepth > 0) return 0;
     const a = this.areaOf(ptrIn);
+    // v1.9.2 checks the pointer first and answers NULL for one that is not a heap head
+    // (v1.9.4 turned those checks into asserts: a caller bug, refused here).
+    if (this.config.version === 'v1.9.2' && (!a || a.kind((ptrIn - a.poolStart) >> this.bpbShift) !== AT_HEAD)) return 0;
+    if (this.lockDepth > 0) return 0;
     if (!a) throw new MemoryError(`gc_realloc(${hex(ptrIn)}): not a heap pointer`, ptrIn);
     this.counters.reallocs++;
     const block = (ptrIn - a.poolStart) >> this.bpbShift;
@@ -840,7 +844,13 @@ export class GcHeap {
   }
 
   /**
-   * gc_mark_subtree: scan the chain at `block`; each unmarked head it points to is marked
+   * gc_mark_subtree (v1.9.4+), which is also v1.9.2's VERIFY_MARK_AND_PUSH + gc_drain_stack:
+   * v1.9.2 pushes the root on its global stack and pops it before scanning, so the root
+   * never holds a slot while children are pushed, and the overflow rescan pushes one block
+   * on an empty stack; the marks, their order and the overflow points are the same (the C
+   * oracle checks this with stacks of 1–8 entries).
+   *
+   * Scan the chain at `block`; each unmarked head it points to is marked
    * and pushed on the explicit stack of config.gcStack entries. A full stack sets the
    * overflow flag instead, and gc_deal_with_stack_overflow rescans the heap later.
    */

@@ -6,7 +6,7 @@
 // The pool is anchored at the (block-aligned) end, so any rounding slack sits between
 // the tables and the pool.
 
-import { type GcConfig, areaStructSize } from './config.js';
+import { type GcConfig, areaStructSize, isV19 } from './config.js';
 import { hex } from './memory.js';
 
 export interface AreaLayout {
@@ -73,8 +73,8 @@ export function computeAreaLayout(c: GcConfig, start: number, end: number, viaAd
   const total = alignedEnd - s;
   let atbLen: number;
   let gap = 0;
-  if (c.version === 'v1.9.4') {
-    // v1.9.4: A = T*8 / (8 + 8*4/8 + 8*4*BPB) with the finaliser, T / (1 + 4*BPB) without;
+  if (isV19(c.version)) {
+    // v1.9.2/v1.9.4: A = T*8 / (8 + 8*4/8 + 8*4*BPB) with the finaliser, T / (1 + 4*BPB) without;
     // no gap byte.
     atbLen = c.finaliser ? Math.floor((total * 8) / (8 + 4 + 32 * bpb)) : Math.floor(total / (1 + 4 * bpb));
   } else {

@@ -6,7 +6,7 @@
 import type { GcConfig } from './config.js';
 import { GcHeap, type RootRange } from './heap.js';
 import { AddressSpace, MemoryError, type RegionSpec, hex } from './memory.js';
-import { TypeTable } from './types.js';
+import { TypeTable, type TypeName } from './types.js';
 
 export interface WordRange {
   address: number;
@@ -18,6 +18,8 @@ export interface MachineOptions {
   regions: RegionSpec[];
   /** Where the type objects (mp_type_tuple, ...) start. */
   typesBase: number;
+  /** Real addresses of some type objects (the rest are laid out from typesBase). */
+  typeAddresses?: Partial<Record<TypeName, number>>;
   /** The interpreter state's root pointers (mp_state_ctx root section). */
   rootSection: WordRange;
   /** The part of the C stack a collection scans. */
@@ -44,7 +46,8 @@ export class Machine {
       if (r.address % ws !== 0) throw new MemoryError(`${name} at ${hex(r.address)} is not word-aligned`);
       if (r.words > 0) this.mem.resolve(r.address, r.words * ws);
     }
-    this.types = new TypeTable(opts.typesBase);
+    for (const a of Object.values(opts.typeAddresses ?? {})) if (a !== undefined) this.mem.resolve(a, ws);
+    this.types = new TypeTable(opts.typesBase, opts.typeAddresses);
     this.rootSection = opts.rootSection;
     this.stack = opts.stack;
     this.heap = new GcHeap(this.mem, opts.config);

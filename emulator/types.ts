@@ -43,17 +43,24 @@ export function isTypeName(s: string): s is TypeName {
   return (TYPE_NAMES as readonly string[]).includes(s);
 }
 
-/** Addresses of the type objects, laid out from `base` in a flash/ROM region. */
+/**
+ * Addresses of the type objects, laid out from `base` in a flash/ROM region; `known` gives the
+ * real addresses of some (from the firmware's ELF or id(str) on the device), so emulated heads
+ * carry the same type words as the device's.
+ */
 export class TypeTable {
   private readonly addrs = new Map<TypeName, number>();
   private readonly letters = new Map<number, string>();
   readonly finAddress: number;
 
-  constructor(readonly base: number) {
+  constructor(
+    readonly base: number,
+    known: Partial<Record<TypeName, number>> = {},
+  ) {
     TYPE_NAMES.forEach((name, i) => {
-      const a = base + i * TYPE_STRIDE;
+      const a = known[name] ?? base + i * TYPE_STRIDE;
       this.addrs.set(name, a);
-      this.letters.set(a, TYPE_LETTER[name]);
+      if (!this.letters.has(a)) this.letters.set(a, TYPE_LETTER[name]);
     });
     this.finAddress = this.addrs.get('fin')!;
   }

@@ -3,16 +3,18 @@
 // both, and reports the first differing output line of any mismatch, with the trace saved
 // for reproduction (`mcu-gc trace FILE` and the oracle both take it as is).
 //
-//   npm run oracle -- [--profile v1.9.4|v1.28] [--count N] [--seed FIRST] [--ops N] [--unbalanced-unlock] [--out DIR] [--vectors] [--keep-going]
+//   npm run oracle -- [--profile v1.9.2|v1.9.4|v1.27|v1.28] [--count N] [--seed FIRST] [--ops N] [--unbalanced-unlock] [--out DIR] [--vectors] [--keep-going]
 //
 // --profile v1.9.4 (default) fuzzes `gc v1.9.4` traces against v1.9.4's gc.c (from
-// ../shared/seeds); --profile v1.28 fuzzes `gc v1.27` and `gc v1.28` traces (split heaps,
-// weakref, ...) against the v1.27/v1.28-era gc.c named by MCU_GC_V128_GC_C.
+// ../shared/seeds); --profile v1.9.2 the same generator's `gc v1.9.2` traces (mark stacks
+// down to 1 entry) against ../shared/reference/micropython/v1.9.2/py/gc.c; --profile v1.27
+// and v1.28 fuzz `gc v1.27` / `gc v1.28` traces (split heaps, weakref, ...) against v1.27.0's
+// and v1.28.0's gc.c from ../shared/reference (MCU_GC_V1xx_GC_C overrides each source).
 //
 // --unbalanced-unlock lets traces unlock more than they lock (gc_lock_depth is a uint16_t in
 // gc.c and wraps); --keep-going reports every mismatch instead of stopping at the first.
 //
-// --vectors also re-checks the oracle itself on the v1.9.4 conformance vectors.
+// --vectors also re-checks the oracle itself on the profile's conformance vectors.
 // Exit status: 0 all agreed, 1 a mismatch, 2 the oracle cannot run here.
 
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../src/io/files.js';
 import { diffTrace, firstDifference } from './c-oracle/differ.js';
-import { type OracleProfile, oracleUnavailable, runOracle } from './c-oracle/oracle.js';
+import { ORACLE_PROFILES, type OracleProfile, oracleUnavailable, runOracle } from './c-oracle/oracle.js';
 import { randomTrace128, randomTrace194 } from './trace-gen.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,14 +59,14 @@ function positive(name: string, s: string): number {
   return n;
 }
 
-if (values.profile !== 'v1.9.4' && values.profile !== 'v1.28') {
-  console.error(`oracle: --profile must be v1.9.4 or v1.28, not '${values.profile}'`);
+if (!(ORACLE_PROFILES as readonly string[]).includes(values.profile!)) {
+  console.error(`oracle: --profile must be one of ${ORACLE_PROFILES.join(', ')}, not '${values.profile}'`);
   process.exit(2);
 }
-const profile: OracleProfile = values.profile;
-const v128 = profile === 'v1.28';
-const label = v128 ? 'v1.27/v1.28' : 'v1.9.4';
-const versionLine = v128 ? /^\s*gc\s+v1\.2[78]\b/m : /^\s*gc\s+v1\.9\.4\b/m;
+const profile = values.profile as OracleProfile;
+const v128 = profile === 'v1.27' || profile === 'v1.28';
+const label = profile;
+const versionLine = new RegExp(`^\\s*gc\\s+${profile.replace(/\./g, '\\.')}\\s*$`, 'm');
 
 const why = oracleUnavailable(profile);
 if (why) {
@@ -99,7 +101,7 @@ let lines = 0;
 let mismatches = 0;
 for (let seed = first; seed < first + count; seed++) {
   const gen = { ops, unbalancedUnlock: values['unbalanced-unlock'] };
-  const text = v128 ? randomTrace128(seed, gen) : randomTrace194(seed, gen);
+  const text = v128 ? randomTrace128(seed, { ...gen, version: profile }) : randomTrace194(seed, { ...gen, version: profile });
   let r: ReturnType<typeof diffTrace>;
   try {
     r = diffTrace(text);
@@ -116,7 +118,7 @@ for (let seed = first; seed < first + count; seed++) {
   }
   mismatches++;
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `oracle-${v128 ? '128' : '194'}-seed${seed}.trace`);
+  const file = join(outDir, `oracle-${profile.slice(1).replace(/\./g, '')}-seed${seed}.trace`);
   writeFileAtomic(file, text, { force: true });
   writeFileAtomic(file.replace(/\.trace$/, '.expected'), r.cOutput, { force: true });
   const d = r.difference!;
@@ -131,6 +133,6 @@ const ran = agreed + mismatches;
 console.log(
   v128
     ? `oracle: ${agreed}/${ran} random ${label} traces agreed with MicroPython's gc.c (seeds ${first}..${first + ran - 1}, ${lines} output lines) in ${secs} s`
-    : `oracle: ${agreed}/${ran} random ${label} traces agreed with MicroPython's gc.c (seeds ${first}..${first + ran - 1}, ${lines} output lines, ${crashes} where both detected the v1.9.4 out-of-heap write) in ${secs} s`,
+    : `oracle: ${agreed}/${ran} random ${label} traces agreed with MicroPython's gc.c (seeds ${first}..${first + ran - 1}, ${lines} output lines, ${crashes} where both detected the ${profile} out-of-heap write) in ${secs} s`,
 );
 process.exit(mismatches ? 1 : 0);

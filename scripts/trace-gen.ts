@@ -13,12 +13,21 @@ export interface GenOptions {
   unbalancedUnlock?: boolean;
 }
 
+export interface Gen194Options extends GenOptions {
+  /**
+   * `gc v1.9.4` (default) or `gc v1.9.2`. v1.9.2 traces also draw mark stacks of 1 entry
+   * and the BBC micro:bit's 32, where v1.9.2's gc_drain_stack overflows.
+   */
+  version?: 'v1.9.2' | 'v1.9.4';
+}
+
 const TYPES = ['tuple', 'list', 'dict', 'str', 'bytes', 'bytearray', 'array', 'float', 'fun_bc', 'module', 'other', 'fin'];
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
-/** A v1.9.4 trace for `seed`: same seed, same text. */
-export function randomTrace194(seed: number, opts: GenOptions = {}): string {
+/** A v1.9.4 (or v1.9.2) trace for `seed`: same seed, same text. */
+export function randomTrace194(seed: number, opts: Gen194Options = {}): string {
+  const version = opts.version ?? 'v1.9.4';
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
@@ -27,7 +36,7 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
   const word = chance(0.35) ? 8 : 4;
   const block = pick(word === 8 ? [16, 32, 32, 64] : [16, 16, 32, 64]);
   const fin = chance(0.7);
-  const gcstack = pick([2, 3, 4, 8, int(2, 64), 64]);
+  const gcstack = version === 'v1.9.2' ? pick([1, 2, 3, 4, 8, 32, int(2, 64), 32]) : pick([2, 3, 4, 8, int(2, 64), 64]);
   const clear = chance(0.4);
   // Heap: a few real-looking bases, unaligned start and end (gc_init aligns only the end).
   const bases = word === 8 ? [0x5555_0000_0000, 0x3000_0000_0000, 0x1_0000_0000] : [0x2000_0000, 0x2020_0000, 0x3ffb_0000, 0x6000_0000];
@@ -35,7 +44,7 @@ export function randomTrace194(seed: number, opts: GenOptions = {}): string {
   const size = Math.max(32 * block, pick([256, 512, 1024, 2048, 4096, 8192, 16384, 65536, int(300, 40000)]));
   const start = pick(bases) + int(0, 0x3ff);
   const end = start + size + int(0, 15);
-  const out = ['gc v1.9.4', `word ${word}`, `block ${block}`, `finaliser ${fin ? 1 : 0}`, `gcstack ${gcstack}`, `clear ${clear ? 1 : 0}`, `heap ${hex(start)} ${hex(end)}`];
+  const out = [`gc ${version}`, `word ${word}`, `block ${block}`, `finaliser ${fin ? 1 : 0}`, `gcstack ${gcstack}`, `clear ${clear ? 1 : 0}`, `heap ${hex(start)} ${hex(end)}`];
 
   // Mood: weights of the operation groups.
   const mood = {

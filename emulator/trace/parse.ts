@@ -552,7 +552,7 @@ export class TraceReader implements TraceHeader {
     if (key !== 'heap') this.explicit.add(key);
     switch (key) {
       case 'gc': {
-        this.arity(1, 1, 'gc v1.9.4|v1.27|v1.28');
+        this.arity(1, 1, `gc ${GC_VERSIONS.join('|')}`);
         const v = this.tok(1);
         if (!(GC_VERSIONS as readonly string[]).includes(v)) this.fail(`unknown GC version '${v}' (known: ${GC_VERSIONS.join(', ')})`, 1);
         cfg.version = v as GcVersion;
@@ -616,7 +616,7 @@ export class TraceReader implements TraceHeader {
       throw new TraceError(msg, Math.max(this.lineNo, 1), 0, -1);
     };
     if (this.heaps.length === 0) fail(`no 'heap START END' line before the first operation`);
-    if (cfg.version === 'v1.9.4' && cfg.split) fail('split heaps need v1.20 or later; v1.9.4 has none');
+    if ((cfg.version === 'v1.9.2' || cfg.version === 'v1.9.4') && cfg.split) fail(`split heaps need v1.20 or later; ${cfg.version} has none`);
     if (cfg.weakref && cfg.version !== 'v1.28') fail(`'weakref 1' needs 'gc v1.28' (the WTB first appears in v1.28)`);
     if (cfg.weakref && !cfg.finaliser) fail(`'weakref 1' needs 'finaliser 1'`);
     if (cfg.blockSize < cfg.wordSize) fail(`block size ${cfg.blockSize} is smaller than a word (${cfg.wordSize})`);

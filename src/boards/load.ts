@@ -94,6 +94,8 @@ const boardSchema = z
       })
       .strict(),
     typesBase: addr,
+    types: z.partialRecord(z.enum(['tuple', 'list', 'dict', 'str', 'bytes', 'bytearray', 'array', 'float', 'fun_bc', 'module']), addr).optional(),
+    bootUsed: z.object({ min: z.number().int().nonnegative(), max: z.number().int().nonnegative(), when: z.string().min(1) }).strict().optional(),
     threshold: z.union([
       z.literal('off'),
       z.number().int().nonnegative(),
@@ -141,6 +143,8 @@ function toSpec(r: RawBoard, file: string): BoardSpec {
     rootSection: r.rootSection,
     stack: r.stack,
     typesBase: r.typesBase,
+    ...(r.types ? { typeAddresses: r.types } : {}),
+    ...(r.bootUsed ? { bootUsed: r.bootUsed } : {}),
     threshold:
       r.threshold === 'off'
         ? 'off'

@@ -18,6 +18,8 @@ export interface OverrideArgs {
   'pool-total'?: string | undefined;
   /** A collection-trigger model (emulator/pacing.ts), not a board override: run applies it. */
   pacing?: string | undefined;
+  /** The firmware's ELF: its symbols replace the config's link-dependent values (src/elf/board.ts). */
+  elf?: string | undefined;
 }
 
 export function withOverrideOptions<T>(y: Argv<T>): Argv<T & OverrideArgs> {
@@ -31,6 +33,11 @@ export function withOverrideOptions<T>(y: Argv<T>): Argv<T & OverrideArgs> {
     .option('pool-start', {
       type: 'string',
       describe: 'from a captured mem_info(1): the address in "GC memory layout; from ADDR" (hex)',
+      group: 'Heap placement:',
+    })
+    .option('elf', {
+      type: 'string',
+      describe: "the firmware's ELF (with symbols): its heap, root range, stack top and mp_type_* addresses replace the config's",
       group: 'Heap placement:',
     })
     .option('pool-total', { type: 'string', describe: 'from a captured mem_info(1): the N in "GC: total: N" (first area)', group: 'Heap placement:' })

@@ -1,16 +1,17 @@
 // mcu-gc layout --board=X: the board's memory map and the heap layout gc_init/gc_add give it.
 
 import type { CommandModule } from 'yargs';
-import { type BoardMachine, buildBoard } from '../../emulator/board.js';
+import { type BoardMachine, type BoardSpec, buildBoard } from '../../emulator/board.js';
 import { BoardError } from '../../emulator/board.js';
 import type { AreaLayout } from '../../emulator/layout.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
 import { UserError } from '../errors.js';
+import { type ElfReport, boardSpecWithElf, formatElfReport } from '../elf/board.js';
 
 interface Args extends OverrideArgs {
-  board: string;
+  board?: string;
   json: boolean;
 }
 
@@ -39,9 +40,11 @@ export interface LayoutReport {
     blocks: number;
     poolBytes: number;
   }>;
-  /** The line a device prints right after boot: `GC: total: N, used: 0, free: N`. */
+  /** mem_info's GC line for the heap gc_init/gc_add leave, before the interpreter allocates anything. */
   gcTotal: number;
   gcTotalLine: string;
+  /** What the firmware's own boot allocations add to `used:` (measured; absent: firmware-dependent). */
+  bootUsed?: { min: number; max: number; when: string };
   threshold: string;
   rootSection: { address: string; words: number };
   stack: { top: string; size: number; limit: number | null; scanned: string };
@@ -50,6 +53,8 @@ export interface LayoutReport {
   inferred: Record<string, string>;
   sources: string[];
   notes: string[];
+  /** With --elf: the values the firmware's ELF set. */
+  elf?: ElfReport;
 }
 
 function area(a: AreaLayout): LayoutReport['areas'][number] {
@@ -91,6 +96,7 @@ export function layoutReport(b: BoardMachine): LayoutReport {
     areas: b.areas.map(area),
     gcTotal: info.total,
     gcTotalLine,
+    ...(s.bootUsed ? { bootUsed: s.bootUsed } : {}),
     threshold: Number.isFinite(b.thresholdBlocks) ? `${b.thresholdBlocks} blocks (gc.threshold() reads ${b.thresholdBlocks * bpb})` : 'off (-1)',
     rootSection: { address: hex(s.rootSection.address), words: s.rootSection.words },
     stack: {
@@ -117,6 +123,7 @@ export function layoutReport(b: BoardMachine): LayoutReport {
 
 export function formatLayout(r: LayoutReport): string {
   const out: string[] = [];
+  if (r.elf) out.push(formatElfReport(r.elf));
   const c = r.config;
   out.push(`${r.name} — ${r.chip}`);
   out.push(`MicroPython ${r.micropython} (${r.file}); gc ${c.version}, ${c.wordSize * 8}-bit words, ${c.blockSize}-byte blocks, mark stack ${c.gcStack}, finaliser ${c.finaliser ? 'on' : 'off'}, split ${c.split ? (c.splitAuto ? 'auto' : 'on') : 'off'}${c.weakref ? ', weakref' : ''}`);
@@ -136,7 +143,13 @@ export function formatLayout(r: LayoutReport): string {
     if (a.wtbStart) out.push(`    WTB  ${a.wtbStart}  ${a.wtbLen} B`);
     out.push(`    pool ${a.poolStart} .. ${a.poolEnd}  ${a.blocks} blocks, ${a.poolBytes} B (slack before the pool: ${a.slack} B)`);
   });
-  out.push(`  after boot mem_info() prints: ${r.gcTotalLine}`);
+  out.push(`  empty heap (gc_init done, nothing allocated): ${r.gcTotalLine}`);
+  if (r.bootUsed) {
+    const b = r.bootUsed;
+    out.push(`  at the REPL, used: ${b.min === b.max ? b.min : `${b.min}-${b.max}`} B is the firmware's own boot allocations (measured ${b.when})`);
+  } else {
+    out.push("  at the REPL, used: is never 0: the firmware's own boot allocations (firmware-dependent, not measured for this board) come first");
+  }
   out.push(`  gc.threshold() at boot: ${r.threshold}`);
   if (r.splitAuto) {
     out.push(`  split-heap-auto: ${r.splitAuto.rule}`);
@@ -156,8 +169,8 @@ export function formatLayout(r: LayoutReport): string {
 }
 
 /** loadBoard + buildBoard with CLI flags; engine errors become one-line UserErrors. */
-export function boardFromArgs(name: string, args: OverrideArgs): BoardMachine {
-  const spec = loadBoard(name);
+export function boardFromArgs(name: string | BoardSpec, args: OverrideArgs): BoardMachine {
+  const spec = typeof name === 'string' ? loadBoard(name) : name;
   try {
     return buildBoard(spec, overridesFrom(args));
   } catch (e) {
@@ -173,13 +186,15 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     withOverrideOptions(
       y
-        .option('board', { type: 'string', demandOption: true, describe: 'board id or MicroPython board name (see mcu-gc boards)' })
+        .option('board', { type: 'string', describe: 'board id or MicroPython board name (see mcu-gc boards); with --elf, default: the board the firmware names' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
     )
       .example('$0 layout --board=esp32', '')
+      .example('$0 layout --board=qemu --elf build-MPS2_AN385/firmware.elf', "your build's heap, root range and type objects from its symbols")
       .example('$0 layout --board=RPI_PICO --pool-start 20010ec0 --pool-total 192000', 'place the heap as a captured mem_info(1) shows it') as never,
-  handler: (args) => {
-    const r = layoutReport(boardFromArgs(args.board, args));
+  handler: async (args) => {
+    const { spec, elf } = await boardSpecWithElf(args.board, args.elf);
+    const r: LayoutReport = { ...layoutReport(boardFromArgs(spec, args)), ...(elf ? { elf } : {}) };
     process.stdout.write(args.json ? JSON.stringify(r, null, 2) + '\n' : formatLayout(r));
   },
 };

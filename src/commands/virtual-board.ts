@@ -5,12 +5,15 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import { DEFAULT_HEAP_SIZE, startVirtualBoard } from '../virtual-board/board.js';
 import { parseByteSize } from '../virtual-board/size.js';
+import { serveQemuBoard } from '../qemu/virtual-board.js';
 
 interface Args {
   'heap-size': string;
   link?: string;
   banner: boolean;
   'raw-paste': string;
+  qemu?: string;
+  firmware?: string;
 }
 
 const command: CommandModule<object, Args> = {
@@ -27,8 +30,20 @@ const command: CommandModule<object, Args> = {
         default: 'accept',
         describe: 'answer raw-paste requests as v1.14+ (accept), with R\\x00 (refuse), or as pre-v1.14 firmware (unsupported)',
       })
+      .option('qemu', {
+        type: 'string',
+        choices: ['microbit', 'mps2-an385'],
+        describe: 'run real firmware under qemu-system-arm instead: the BBC micro:bit MicroPython (Debian firmware-microbit-micropython) or a MicroPython qemu-port ELF (--firmware)',
+      })
+      .option('firmware', { type: 'string', describe: 'with --qemu: the firmware file (.elf; .hex for microbit)' })
+      .example('$0 virtual-board --qemu microbit --link /tmp/mbit', 'then: mcu-gc compare --board=microbit --port /tmp/mbit')
       .example('$0 virtual-board --link /tmp/mpy', 'then: mcu-gc exec --port /tmp/mpy "print(1)"') as never,
   handler: async (args) => {
+    if (args.firmware !== undefined && args.qemu === undefined) throw new UserError('--firmware goes with --qemu microbit|mps2-an385');
+    if (args.qemu !== undefined) {
+      await serveQemuBoard({ machine: args.qemu, ...(args.firmware !== undefined ? { firmware: args.firmware } : {}), ...(args.link !== undefined ? { link: args.link } : {}) });
+      return;
+    }
     const heapSize = parseByteSize(args['heap-size']);
     if (heapSize === undefined || heapSize < 4096) {
       throw new UserError(`--heap-size: expected bytes with an optional k/m suffix, at least 4k (got ${JSON.stringify(args['heap-size'])})`);

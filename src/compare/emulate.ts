@@ -5,6 +5,7 @@
 // reason and the flag that would make the config match.
 
 import { type BoardMachine, type BoardOverrides, type BoardSpec, buildBoard } from '../../emulator/board.js';
+import { isV19 } from '../../emulator/config.js';
 import { computeAreaLayout } from '../../emulator/layout.js';
 import { memInfoText } from '../../emulator/mem-info.js';
 import { bootState } from '../../emulator/workloads/boot.js';
@@ -75,7 +76,7 @@ export function checkAgainstConfig(
   }
 
   if (device.offsetDigits !== undefined) {
-    const want = cfg.version === 'v1.9.4' ? 5 : 8;
+    const want = isV19(cfg.version) ? 5 : 8;
     if (device.offsetDigits !== want) {
       out.push({
         what: 'dump format',

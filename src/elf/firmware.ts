@@ -15,6 +15,7 @@
 // mp_state_ctx (its symbol size) minus mp_state_mem_t minus vm's tail.
 
 import type { BoardSpec } from '../../emulator/board.js';
+import type { TypeName } from '../../emulator/types.js';
 import { UserError } from '../errors.js';
 import { type ElfImage, readElf, typeObjects } from './read.js';
 
@@ -104,6 +105,9 @@ const HEAP_BOUNDS: Array<[string, string]> = [
 ];
 const STACK_TOPS = ['_estack', '__StackTop', '_stack_top', '__stack_top', '_stack_end', '__stack'];
 
+/** The type objects the engine models (mp_type_<name>). */
+const ENGINE_TYPES: TypeName[] = ['tuple', 'list', 'dict', 'str', 'bytes', 'bytearray', 'array', 'float', 'fun_bc', 'module'];
+
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
 function sectionOf(elf: ElfImage, address: number): string | undefined {
@@ -119,6 +123,20 @@ export function bannerVersion(elf: ElfImage): ElfFact<string> | undefined {
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     const m = /MicroPython v(\d+\.\d+\.\d+)([-+][0-9A-Za-z.+-]*)? on /.exec(text);
     if (m) return { value: m[1]!, from: `banner string "MicroPython v${m[1]}${m[2] ?? ''} on …" in ${s.name}` };
+  }
+  return undefined;
+}
+
+/** MICROPY_HW_BOARD_NAME from the banner ("MicroPython v1.27.0 on 2025-…; mps2-an385 with Cortex-M3"). */
+export function bannerBoardName(elf: ElfImage): string | undefined {
+  for (const s of elf.sections) {
+    if (!s.loaded || !s.hasData || s.size === 0 || s.size > 64 << 20) continue;
+    const bytes = elf.read(s.address, s.size);
+    if (!bytes) continue;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    // The whole banner (v1.9–v1.2x), or its "; BOARD with MCU" tail kept as its own string (v1.27).
+    const m = /(?:MicroPython v\d+\.\d+\.\d+[^\0]*? on [^\0;]*|\0); ([^\0;]+?) with [^\0]+\0/.exec(text);
+    if (m) return m[1];
   }
   return undefined;
 }
@@ -389,11 +407,20 @@ export function applyFirmware(spec: BoardSpec, facts: FirmwareFacts): { spec: Bo
   } else {
     notes.push(`${facts.file}: no mp_state_ctx symbol with a size: the config's root section is kept`);
   }
-  if (facts.typesRange) {
-    // The engine lays its type table out from typesBase; the real objects are in this range.
-    set('typesBase', facts.typesRange.start, spec.typesBase, `the ${facts.types.size} mp_type_* symbols (${hex(facts.typesRange.start)} .. ${hex(facts.typesRange.end)})`);
-    out.typesBase = facts.typesRange.start;
+  const known: Partial<Record<TypeName, number>> = {};
+  for (const n of ENGINE_TYPES) {
+    const a = facts.typeAddress(n);
+    if (a !== undefined) known[n] = a;
+  }
+  if (Object.keys(known).length) {
+    // The engine's table (other, fin) goes beside the real objects: the lowest of them.
+    const base = Math.min(...(Object.values(known) as number[]));
+    set('typesBase', base, spec.typesBase, `the lowest of the mp_type_* objects the engine models (all ${facts.types.size}: ${hex(facts.typesRange!.start)} .. ${hex(facts.typesRange!.end)})`);
+    out.typesBase = base;
     delete out.inferred['typesBase'];
+    out.typeAddresses = known;
+    applied.push({ key: 'types', value: Object.entries(known).map(([n, a]) => `${n}=${hex(a!)}`).join(' '), from: 'the mp_type_* symbols' });
+    delete out.inferred['types'];
   }
   if (facts.stackTop) {
     if (spec.inferred['stack.top'] !== undefined || spec.inferred['stack'] !== undefined) {

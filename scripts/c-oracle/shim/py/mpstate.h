@@ -1,4 +1,4 @@
-// The interpreter state as v1.9.4's gc.c sees it.
+// The interpreter state as v1.9.4's (and v1.9.2's) gc.c sees it.
 // - mp_state_mem_t: the GC fields, with v1.9.4's types (gc_lock_depth and
 //   gc_auto_collect_enabled are uint16_t there, so an unbalanced gc_unlock() wraps).
 // - mp_state_ctx_t: gc_collect_start() scans the words from &mp_state_ctx up to
@@ -21,6 +21,10 @@ typedef struct _mp_state_mem_t {
 
     int gc_stack_overflow;
     size_t gc_stack[MCU_GC_STACK_CAPACITY];
+    #ifdef MCU_GC_V192
+    // v1.9.2 keeps the mark stack's top here (v1.9.4 made it a local of gc_mark_subtree).
+    size_t *gc_sp;
+    #endif
     uint16_t gc_lock_depth;
     uint16_t gc_auto_collect_enabled;
 
