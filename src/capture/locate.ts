@@ -72,7 +72,13 @@ function wordIs(reader: Reader, a: string, v: number, ws: 4 | 8): string {
 
 /** A device-side search for two consecutive words (v0, v1) from `from` in steps of `step`; prints the address or -1. */
 function searchCode(reader: Reader, from: number, to: number, step: number, v0: number, v1: number, ws: 4 | 8): string {
-  return `print(next((a for a in range(${from},${to},${step}) if ${wordIs(reader, 'a', v0, ws)} and ${wordIs(reader, `a+${ws}`, v1, ws)}),-1))`;
+  // next() with a default is v1.10+; StopIteration works everywhere.
+  return [
+    'try:',
+    ` print(next(a for a in range(${from},${to},${step}) if ${wordIs(reader, 'a', v0, ws)} and ${wordIs(reader, `a+${ws}`, v1, ws)}))`,
+    'except StopIteration:',
+    ' print(-1)',
+  ].join('\n');
 }
 
 export interface LocateOptions {

@@ -32,19 +32,29 @@ export function halfwordExpr(reader: Reader, a: string): string {
 /**
  * Python objects that, iterated (mem16: generators) or printed (uctypes: views), print the
  * region. They are built before anything is printed, so a capture holding them has allocated
- * everything it needs before its mem_info(1) dump.
+ * everything it needs before its mem_info(1) dump. `m` names machine.mem16 in the enclosing
+ * scope (a closure variable: short source, which matters in chunked raw mode, where the
+ * REPL's line buffer holds the whole command on the heap).
+ * A mem16 region prints 8 halfwords a line; a tail generator prints the rest one a line when
+ * the length is not a multiple of 16 (or always, with `alwaysTail`, to keep a command's shape).
  */
-export function regionObjects(reader: Reader, r: Region): Array<{ expr: string; kind: 'iterate' | 'print' }> {
+export function regionObjects(reader: Reader, r: Region, m = "__import__('machine').mem16", alwaysTail = false): Array<{ expr: string; kind: 'iterate' | 'print' }> {
   const len = r.end - r.start;
   if (reader === 'uctypes') return [{ expr: `__import__('uctypes').bytearray_at(${r.start},${len})`, kind: 'print' }];
-  // Always the same two generators (either may be empty), so a command's shape, and with it
-  // its C stack depth, does not depend on the regions' sizes.
-  const bulkEnd = r.start + len - (len % 16);
-  const m = (k: number): string => `__import__('machine').mem16[a${k ? `+${k}` : ''}]`;
-  return [
-    { expr: `(print(${[0, 2, 4, 6, 8, 10, 12, 14].map(m).join(',')}) for a in range(${r.start},${bulkEnd},16))`, kind: 'iterate' },
-    { expr: `(print(${m(0)}) for a in range(${bulkEnd},${r.end},2))`, kind: 'iterate' },
+  // The loops count negative offsets from the region's end: a range iterator keeps its
+  // counter as a raw C integer, which the collector scans conservatively, and a counter equal
+  // to an address inside the heap being read would keep that block alive for the emulator
+  // (the image holds the counter mid-read) but not for the firmware's collection after it.
+  // A negative counter is never a heap address; the small ints on the VM stack are tagged
+  // (odd), never block-aligned.
+  const tail = len % 16;
+  const e = r.end;
+  const h = (base: number, k: number): string => `${m}[${base}+a${k ? `+${k}` : ''}]`;
+  const out: Array<{ expr: string; kind: 'iterate' | 'print' }> = [
+    { expr: `(print(${[0, 2, 4, 6, 8, 10, 12, 14].map((k) => h(e - tail, k)).join(',')})for a in range(${-(len - tail)},0,16))`, kind: 'iterate' },
   ];
+  if (alwaysTail || tail) out.push({ expr: `(print(${h(e, 0)})for a in range(${-tail},0,2))`, kind: 'iterate' });
+  return out;
 }
 
 /** Statements that print each region, separated by -1 lines (for small reads). */

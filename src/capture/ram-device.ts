@@ -6,7 +6,7 @@ import { parseMemInfo, type ParsedMemInfo } from '../memdump/index.js';
 import { TransportError } from '../serial/errors.js';
 import type { Executor } from './device.js';
 import { LocateError, type LocatedState, locateState } from './locate.js';
-import { MemReadError, decodeRegion, splitSections } from './memread.js';
+import { MemReadError, type Region, decodeRegion, splitSections } from './memread.js';
 import { type RamPlan, planRegionList, planRegions, ramCode } from './ram.js';
 
 export interface RamRead {
@@ -80,18 +80,18 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
     const total = regions.reduce((n, r) => n + r.end - r.start, 0);
     // Characters printed per byte read: about 3 for both readers.
     let received = 0;
+    const chunks: Buffer[] = [];
     try {
-      return await repl.exec(ramCode(plan, { collect, stackUse: withStack }), {
+      // With onStdout the output streams to us and is not collected in the result.
+      const r = await repl.exec(ramCode(plan, { collect, stackUse: withStack }), {
         timeoutMs: opts.timeoutMs ?? 10_000,
-        ...(progress && opts.onProgress
-          ? {
-              onStdout: (c: Uint8Array) => {
-                received += c.length;
-                opts.onProgress!(Math.min(total, Math.floor(received / 3)), total);
-              },
-            }
-          : {}),
+        onStdout: (c: Uint8Array) => {
+          chunks.push(Buffer.from(c));
+          received += c.length;
+          if (progress) opts.onProgress?.(Math.min(total, Math.floor(received / 3)), total);
+        },
       });
+      return { stdout: Buffer.concat(chunks).toString('latin1'), stderr: r.stderr };
     } catch (e) {
       if (e instanceof TransportError) throw new RamReadError(`the board stopped answering after about ${Math.min(total, Math.floor(received / 3))} of ${total} bytes (did reading crash it?): ${e.message}`);
       throw e;
@@ -108,7 +108,9 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
   let stackUse: number | undefined;
   if (withStack) {
     const dry = planRegions(located, 0);
-    const empty: RamPlan = { ...dry, areas: dry.areas.map((r) => ({ ...r, end: r.start })), roots: { ...dry.roots, end: dry.roots.start }, ...(dry.stack ? { stack: { ...dry.stack, start: dry.stack.end } } : {}) };
+    // Each region keeps its length mod 16 (whether it has a tail generator); the stack always has one.
+    const shrink = (r: Region): Region => ({ ...r, end: r.start + ((r.end - r.start) % 16) });
+    const empty: RamPlan = { ...dry, areas: dry.areas.map(shrink), roots: shrink(dry.roots) };
     const r = await exec(empty, false);
     check(r);
     stackUse = parseOutput(r.stdout, planRegionList(empty).length)?.stackUse;

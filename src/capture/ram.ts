@@ -12,7 +12,7 @@
 // collection scans (its own deeper frames, registers and the helpers', excepted).
 
 import { type GcConfig, type GcVersion, defaultConfig } from '../../emulator/config.js';
-import { type HeapImage, IMAGE_FORMAT } from '../../emulator/image.js';
+import { type HeapImage, IMAGE_FORMAT, typeLetterOf } from '../../emulator/image.js';
 import { computeAreaLayout } from '../../emulator/layout.js';
 import type { ParsedMemInfo } from '../memdump/index.js';
 import type { LocatedState } from './locate.js';
@@ -47,7 +47,11 @@ export function planRegionList(plan: RamPlan): Region[] {
  * a dry run with the same shape measures the stack depth the real run will have.
  */
 export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean }): string {
-  const objs = planRegionList(plan).map((r) => regionObjects(plan.located.reader, r));
+  const reader = plan.located.reader;
+  const regions = planRegionList(plan);
+  // The stack region's length is not known before the dry run: it always has a tail
+  // generator, so the dry run and the read have the same shape.
+  const objs = regions.map((r) => regionObjects(reader, r, 'M', r === plan.stack));
   const args: string[] = [];
   const body: string[] = [];
   if (o.collect) body.push('c()');
@@ -64,14 +68,15 @@ export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean 
   }
   // The firmware's own next collection, from the same frame: what the emulated one must free.
   body.push('c()', 'i(1)');
-  const names = ['c', 'u', 'i', 'p', ...objs.flat().map((_, j) => `x${j}`)];
+  const names = ['c', 'u', 'i', 'p', ...args.map((_, j) => `x${j}`)];
   const fns = [
     "__import__('gc').collect",
     o.stackUse ? "__import__('micropython').stack_use" : 'None',
     "__import__('micropython').mem_info",
     'print',
   ];
-  return `(lambda ${names.join(',')}:(${body.join(',')}))(${[...fns, ...args].join(',')})`;
+  const inner = `(lambda ${names.join(',')}:(${body.join(',')}))(${[...fns, ...args].join(',')})`;
+  return `(lambda M:${inner})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
 }
 
 export interface TableCheck {
@@ -144,7 +149,9 @@ export function buildHeapImage(
       votes.set(addr, m);
     }
   });
-  const types = new Map<number, string>(o.elfTypes ?? []);
+  // The ELF names every mp_type_*; the image keeps those gc_dump_alloc_table has a letter for
+  // (the rest print as 'h' either way).
+  const types = new Map<number, string>([...(o.elfTypes ?? [])].filter(([, n]) => typeLetterOf(n) !== undefined));
   for (const [addr, m] of votes) if (m.size === 1 && !types.has(addr)) types.set(addr, [...m.keys()][0]!);
   const n = plan.areas.length;
   const image: HeapImage = {
