@@ -150,7 +150,7 @@ const command: CommandModule<object, Args> = {
         } catch (e) {
           throw new UserError(`--ram: ${e instanceof Error ? e.message : String(e)} (the snapshot ${file} is saved)`, 1);
         }
-        const check = verifyImage(built.image, ram.dumpText, ram.afterText);
+        const check = verifyImage(built.image, ram.dumpText, ram.afterText, { platform: snapshot.device.platform });
         const imageFile = ramOut ?? freeName(imageNameFor(file!));
         const meta = {
           source: 'mcu-gc capture --ram',
