@@ -6,7 +6,7 @@
 // only deals with decoded bytes, so it stays usable from a browser.
 
 import { AT_FREE, HeapArea } from './area.js';
-import { type GcConfig, type GcVersion, defaultConfig, validateConfig } from './config.js';
+import { type GcConfig, type GcVersion, areaStructSize, defaultConfig, validateConfig } from './config.js';
 import type { GcHeap, RootRange } from './heap.js';
 import { type AreaLayout, computeAreaLayout } from './layout.js';
 import { Machine } from './machine.js';
@@ -164,12 +164,25 @@ export function loadImage(img: HeapImage): LoadedImage {
   const c = imageConfig(img);
   if (img.areas.length === 0) throw new ImageError('areas: the image has no heap area');
   if (img.areas.length > 1 && !c.split) throw new ImageError('areas: more than one area needs split: true');
-  const layouts = img.areas.map((a, i) => imageAreaLayout(c, a, i));
+  const layouts = img.areas.map((a, i) => {
+    const l = imageAreaLayout(c, a, i);
+    // Every area after the first was added by gc_add(), which put its mp_state_mem_area_t
+    // right below the tables; a collection that empties the area hands that address back to
+    // the system heap (v1.27 split-heap-auto), so the layout must name it.
+    if (i > 0 && c.split) {
+      const size = areaStructSize(c);
+      l.descriptor = { address: a.start - size, size };
+    }
+    return l;
+  });
   const ws = c.wordSize;
   // Memory ranges: each area, root range and stack range, padded so v1.9.4's reads just
   // past a table stay in memory, merged where they touch.
   const ranges: Array<[number, number]> = [];
-  for (const a of img.areas) ranges.push([alignDown(a.start, 8), alignUp(a.end + 16, 8)]);
+  img.areas.forEach((a, i) => {
+    const from = layouts[i]!.descriptor?.address ?? a.start;
+    ranges.push([alignDown(from, 8), alignUp(a.end + 16, 8)]);
+  });
   const named: Array<{ kind: 'roots' | 'stack'; r: ImageRange; i: number }> = [
     ...img.roots.map((r, i) => ({ kind: 'roots' as const, r, i })),
     ...img.stack.map((r, i) => ({ kind: 'stack' as const, r, i })),

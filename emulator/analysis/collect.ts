@@ -15,10 +15,27 @@ export interface CollectWhatIf {
   after: LoadedImage;
 }
 
+/**
+ * Does the image say what gc_collect() would scan? Without a root-pointer section or a stack,
+ * every head looks unreachable, so "the collection frees everything" would be a claim about
+ * the image's gaps, not about the device.
+ */
+export function hasScanRanges(img: HeapImage): boolean {
+  return img.roots.some((r) => r.bytes.length > 0) || img.stack.some((r) => r.bytes.length > 0);
+}
+
+/** Why an image's collection cannot be emulated, or undefined when it can. */
+export function cannotEmulate(img: HeapImage): string | undefined {
+  if (hasScanRanges(img)) return undefined;
+  return 'the image has no roots (no root-pointer section, no stack), so the collection cannot be emulated without roots';
+}
+
 export function emulateCollect(img: HeapImage): CollectWhatIf {
   const after = loadImage(cloneImage(img));
   const before = listHeads(after.heap);
   const record = after.heap.collect('explicit');
+  // An emptied added area went back to the system heap (v1.27 split-heap-auto): its heads are
+  // freed even though the area no longer appears in after.heap.
   const still = new Set(listHeads(after.heap).map((h) => h.addr));
   return {
     record,

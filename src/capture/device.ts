@@ -81,12 +81,14 @@ export function parseIdentity(stdout: string): DeviceIdentity {
 }
 
 /** MicroPython version → the engine profile whose py/gc.c it follows. */
-export function profileFor(version: string | undefined): 'v1.9.4' | 'v1.27' | 'v1.28' | undefined {
-  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+export function profileFor(version: string | undefined): 'v1.9.2' | 'v1.9.4' | 'v1.27' | 'v1.28' | undefined {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version ?? '');
   if (!m) return undefined;
-  const [maj, min] = [Number(m[1]), Number(m[2])];
+  const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
   if (maj > 1 || min >= 28) return 'v1.28';
   if (min >= 20) return 'v1.27';
+  // v1.9.0–v1.9.3 mark with gc_drain_stack (the micro:bit's v1.9.2 core); v1.9.4 has gc_mark_subtree.
+  if (min < 9 || (min === 9 && patch < 4)) return 'v1.9.2';
   return 'v1.9.4';
 }
 

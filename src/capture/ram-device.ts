@@ -1,17 +1,26 @@
-// Runs the --ram read on the board and decodes the printed bytes as they stream in.
+// Runs the --ram read on the board: locate the interpreter state, measure the stack depth with
+// a dry run of the same command shape, then the read itself; decodes what it printed.
 
-import { TransportError } from '../serial/errors.js';
+import type { FirmwareFacts } from '../elf/firmware.js';
 import { parseMemInfo, type ParsedMemInfo } from '../memdump/index.js';
-import { BytesReprDecoder } from './bytes-repr.js';
+import { TransportError } from '../serial/errors.js';
 import type { Executor } from './device.js';
-import { type ReadWindow, ramCode, readWindows } from './ram.js';
+import { LocateError, type LocatedState, locateState } from './locate.js';
+import { MemReadError, type Region, decodeRegion, splitSections } from './memread.js';
+import { type RamPlan, planRegionList, planRegions, ramCode } from './ram.js';
 
 export interface RamRead {
   /** The dump printed in the same command, right before the bytes were read. */
   dump: ParsedMemInfo;
   dumpText: string;
-  windows: ReadWindow[];
+  /** The dump the firmware printed after its own gc.collect() at the end of the command. */
+  afterText: string;
+  after: ParsedMemInfo;
+  plan: RamPlan;
   bytes: Uint8Array[];
+  /** micropython.stack_use() inside the read (undefined without stack_use). */
+  stackUse?: number;
+  notes: string[];
 }
 
 export class RamReadError extends Error {
@@ -21,68 +30,124 @@ export class RamReadError extends Error {
   }
 }
 
-export async function readRam(
-  repl: Executor,
-  layout: ParsedMemInfo,
-  opts: { collect?: boolean; onProgress?: (done: number, total: number) => void; timeoutMs?: number } = {},
-): Promise<RamRead> {
+export interface RamOptions {
+  collect?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  timeoutMs?: number;
+  version?: string | undefined;
+  platform?: string | undefined;
+  facts?: FirmwareFacts | undefined;
+  /** Set when the user interrupted: the board's KeyboardInterrupt is then no error of its own. */
+  interrupted?: () => boolean;
+}
+
+interface Parsed {
+  stackUse?: number;
+  dumpText: string;
+  sections: string[];
+  afterText: string;
+}
+
+function parseOutput(text: string, regions: number): Parsed | undefined {
+  const parts = splitSections(text);
+  if (parts.length < regions + 2) return undefined;
+  const head = parts[0]!;
+  const nl = head.indexOf('\n');
+  const first = head.slice(0, nl).trim();
+  const out: Parsed = { dumpText: head.slice(nl + 1), sections: parts.slice(1, regions + 1), afterText: parts.slice(regions + 1).join('-1\n') };
+  if (/^\d+$/.test(first) && first !== '0') out.stackUse = Number(first);
+  return out;
+}
+
+export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOptions = {}): Promise<RamRead> {
   if (!layout.blockSize || layout.areas.length === 0) throw new RamReadError('the capture has no complete block table to read the heap by');
-  const windows = readWindows(layout);
-  const total = windows.reduce((n, w) => n + w.end - w.start, 0);
-  let dumpText = '';
-  let buf = '';
-  let cur: BytesReprDecoder | null = null;
-  const done: BytesReprDecoder[] = [];
-  let decodedBefore = 0;
-  let progress = 0;
-  const onText = (t: string): void => {
-    buf += t;
-    if (!cur && done.length === 0) {
-      const i = buf.indexOf('bytearray(');
-      if (i < 0) {
-        // Keep the tail in case "bytearray(" is split across chunks.
-        dumpText += buf.slice(0, Math.max(0, buf.length - 10));
-        buf = buf.slice(Math.max(0, buf.length - 10));
-        return;
-      }
-      dumpText += buf.slice(0, i);
-      buf = buf.slice(i);
-      cur = new BytesReprDecoder(windows[0]!.end - windows[0]!.start);
-    }
-    while (buf.length > 0 && done.length < windows.length) {
-      cur ??= new BytesReprDecoder(windows[done.length]!.end - windows[done.length]!.start);
-      const rest: string = cur.feed(buf);
-      buf = rest;
-      if (cur.done) {
-        decodedBefore += cur.length;
-        done.push(cur);
-        cur = null;
-      }
-    }
-    progress = decodedBefore + (cur?.length ?? 0);
-    opts.onProgress?.(progress, total);
-  };
-  let res;
+  const bs = layout.blockSize;
+  const ws: 4 | 8 = bs >= 32 ? 8 : 4;
+  const collect = opts.collect ?? true;
+  let located: LocatedState;
   try {
-    res = await repl.exec(ramCode(windows, opts.collect ?? true), {
-      timeoutMs: opts.timeoutMs ?? 10_000,
-      onStdout: (c) => onText(Buffer.from(c).toString('latin1')),
-    });
+    located = await locateState(repl, layout.areas, { version: opts.version, platform: opts.platform, wordSize: ws, blockSize: bs, facts: opts.facts, timeoutMs: opts.timeoutMs });
   } catch (e) {
-    if (e instanceof TransportError) throw new RamReadError(`the board stopped answering after ${progress} of ${total} heap bytes: ${e.message}`);
+    if (e instanceof LocateError) throw new RamReadError(e.message);
+    if (e instanceof MemReadError) throw new RamReadError(`reading the interpreter state: ${e.message}`);
+    if (e instanceof TransportError) throw new RamReadError(`the board stopped answering while the interpreter state was located: ${e.message}`);
     throw e;
   }
-  if (res.stderr) {
-    const last = res.stderr.trim().split(/\r?\n/).pop() ?? '';
-    if (/ImportError|no module named/.test(last)) {
-      throw new RamReadError(`this firmware has no uctypes module, so the heap cannot be read from Python (${last})`);
+  const withStack = located.stackTop !== undefined;
+  const notes: string[] = [];
+  const exec = async (plan: RamPlan, progress: boolean): Promise<{ stdout: string; stderr: string }> => {
+    const regions = planRegionList(plan);
+    const total = regions.reduce((n, r) => n + r.end - r.start, 0);
+    // Characters printed per byte read: about 3 for both readers.
+    let received = 0;
+    const chunks: Buffer[] = [];
+    try {
+      // With onStdout the output streams to us and is not collected in the result.
+      const r = await repl.exec(ramCode(plan, { collect, stackUse: withStack }), {
+        timeoutMs: opts.timeoutMs ?? 10_000,
+        onStdout: (c: Uint8Array) => {
+          chunks.push(Buffer.from(c));
+          received += c.length;
+          if (progress) opts.onProgress?.(Math.min(total, Math.floor(received / 3)), total);
+        },
+      });
+      return { stdout: Buffer.concat(chunks).toString('latin1'), stderr: r.stderr };
+    } catch (e) {
+      if (e instanceof TransportError) throw new RamReadError(`the board stopped answering after about ${Math.min(total, Math.floor(received / 3))} of ${total} bytes (did reading crash it?): ${e.message}`);
+      throw e;
     }
+  };
+  const check = (r: { stderr: string }): void => {
+    if (!r.stderr) return;
+    const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
+    if (/KeyboardInterrupt/.test(last) && opts.interrupted?.()) throw new RamReadError('interrupted (Ctrl-C): the board stopped the read and is back at its prompt');
     throw new RamReadError(`reading the heap raised on the board: ${last}`);
+  };
+
+  // The dry run: empty regions, the same command shape, so the same stack depth.
+  let stackUse: number | undefined;
+  if (withStack) {
+    const dry = planRegions(located, 0);
+    // Each region keeps its length mod 16 (whether it has a tail generator); the stack always has one.
+    const shrink = (r: Region): Region => ({ ...r, end: r.start + ((r.end - r.start) % 16) });
+    const empty: RamPlan = { ...dry, areas: dry.areas.map(shrink), roots: shrink(dry.roots) };
+    const r = await exec(empty, false);
+    check(r);
+    stackUse = parseOutput(r.stdout, planRegionList(empty).length)?.stackUse;
+    if (stackUse === undefined) throw new RamReadError('the dry run printed no micropython.stack_use() value');
   }
-  if (done.length < windows.length) throw new RamReadError(`only ${done.length} of ${windows.length} heap areas arrived`);
-  const bytes = done.map((d) => d.bytes());
-  windows.forEach((w, i) => {
-    if (bytes[i]!.length !== w.end - w.start) throw new RamReadError(`area ${i}: got ${bytes[i]!.length} bytes, asked for ${w.end - w.start}`);
-  });
-  return { dump: parseMemInfo(dumpText), dumpText, windows, bytes };
+  for (let attempt = 0; ; attempt++) {
+    const plan = planRegions(located, stackUse);
+    const regions = planRegionList(plan);
+    const r = await exec(plan, true);
+    check(r);
+    const p = parseOutput(r.stdout, regions.length);
+    if (!p) throw new RamReadError(`the read printed ${splitSections(r.stdout).length - 2} of ${regions.length} regions`);
+    if (withStack && p.stackUse !== stackUse) {
+      if (attempt < 2) {
+        notes.push(`the stack depth changed from ${stackUse} to ${p.stackUse} B between the dry run and the read; read again`);
+        stackUse = p.stackUse;
+        continue;
+      }
+      notes.push(`the stack depth still changed (${stackUse} → ${p.stackUse} B): the stack bytes are from a slightly different depth`);
+    }
+    let bytes: Uint8Array[];
+    try {
+      bytes = regions.map((reg, i) => decodeRegion(located.reader, p.sections[i]!, reg));
+    } catch (e) {
+      if (e instanceof MemReadError) throw new RamReadError(e.message);
+      throw e;
+    }
+    const out: RamRead = {
+      dump: parseMemInfo(p.dumpText),
+      dumpText: p.dumpText,
+      afterText: p.afterText,
+      after: parseMemInfo(p.afterText),
+      plan,
+      bytes,
+      notes: [...notes, `read with ${located.reader === 'mem16' ? 'machine.mem16' : 'uctypes.bytearray_at'}`],
+    };
+    if (stackUse !== undefined) out.stackUse = stackUse;
+    return out;
+  }
 }

@@ -1,108 +1,103 @@
-// `capture --ram`: the bytes of each heap area (allocation table through pool end) read on
-// the device with uctypes.bytearray_at (a by-reference view: one 1-block header is the only
-// allocation; protocol.md §3.2) and printed as a bytes literal, then turned into a heap
-// image (mcu-gc-heap-image/1) for `mcu-gc analyze`.
+// `capture --ram`: the bytes of each heap area (ATB start .. pool end, exactly as the firmware's
+// own area descriptor says), the root-pointer range and the live C stack, read on the device
+// in one command together with the mem_info(1) dump they must match and the firmware's next
+// gc.collect(), then turned into a heap image (mcu-gc-heap-image/1) for `mcu-gc analyze`.
 //
-// Where the allocation table starts is not printed by mem_info. It is found from the bytes
-// themselves: gc_setup_area() puts ATB, gap byte (v1.20+), FTB, WTB (v1.28) below the pool
-// with at most a little slack, and only a few table starts are consistent with py/gc.c's
-// layout arithmetic for this pool; the one whose ATB decodes to the block map mem_info printed
-// in the same command is it. That also tells whether the build has finalisers (FTB present).
+// The command is one lambda call. Everything it needs — the collect/stack_use/mem_info/print
+// functions, the generators or uctypes views that read each region — is built as the
+// lambda's arguments, before anything is printed, so the dump shows the heap the read then
+// copies byte for byte (nothing allocates in between: small ints print from the C stack).
+// The stack depth, micropython.stack_use() = stack_top - sp, is taken inside the lambda, the
+// same frame that then calls gc.collect(): the stack bytes read are the frames that
+// collection scans (its own deeper frames, registers and the helpers', excepted).
 
-import { type GcConfig, type GcVersion, defaultConfig, isV19 } from '../../emulator/config.js';
-import { type HeapImage, IMAGE_FORMAT } from '../../emulator/image.js';
+import { type GcConfig, type GcVersion, defaultConfig } from '../../emulator/config.js';
+import { type HeapImage, IMAGE_FORMAT, typeLetterOf } from '../../emulator/image.js';
 import { computeAreaLayout } from '../../emulator/layout.js';
-import type { DumpArea, ParsedMemInfo } from '../memdump/index.js';
+import type { ParsedMemInfo } from '../memdump/index.js';
+import type { LocatedState } from './locate.js';
+import { type Region, regionObjects } from './memread.js';
 
-export interface ReadWindow {
-  area: number;
-  /** First address read (below the tables, with room for any slack). */
-  start: number;
-  /** Pool end. */
-  end: number;
+export interface RamPlan {
+  located: LocatedState;
+  areas: Region[];
+  roots: Region;
+  /** [stack_top - stack_use, stack_top), or undefined when the stack cannot be read. */
+  stack?: Region;
 }
 
-/** Bytes below the tables a window includes for gc_setup_area's rounding slack (≥ div/8 for any block size ≤ 128). */
-const SLACK_ROOM = 640;
+export function planRegions(located: LocatedState, stackUse: number | undefined): RamPlan {
+  const areas = located.areas.map((a, i) => ({ start: a.atbStart, end: a.poolEnd, name: `heap area ${i}` }));
+  const roots = { start: located.roots.start, end: located.roots.end, name: 'root pointers' };
+  const plan: RamPlan = { located, areas, roots };
+  if (located.stackTop && stackUse !== undefined) {
+    const top = located.stackTop.value;
+    plan.stack = { start: top - stackUse, end: top, name: 'stack' };
+  }
+  return plan;
+}
 
-export function readWindows(p: ParsedMemInfo): ReadWindow[] {
-  const bs = p.blockSize!;
-  return p.areas.map((a, i) => {
-    const atb = a.blocks / 4;
-    const ftb = Math.ceil(a.blocks / 8);
-    const start = Math.max(0, a.start - (atb + 1 + 2 * ftb + SLACK_ROOM));
-    return { area: i, start: start - (start % 8), end: a.start + a.blocks * bs };
-  });
+export function planRegionList(plan: RamPlan): Region[] {
+  return [...plan.areas, plan.roots, ...(plan.stack ? [plan.stack] : [])];
 }
 
 /**
- * One command: collect, dump, then print each window. The dump is taken in the same command
- * so the table search compares against the heap as it was read.
+ * The one command: [collect,] print stack_use, mem_info(1), -1, each region then -1,
+ * collect, mem_info(1). Its shape depends only on the number of regions and the options, so
+ * a dry run with the same shape measures the stack depth the real run will have.
  */
-export function ramCode(windows: ReadWindow[], collect: boolean): string {
-  const lines: string[] = [];
-  if (collect) lines.push("__import__('gc').collect()");
-  lines.push("__import__('micropython').mem_info(1)");
-  for (const w of windows) lines.push(`print(__import__('uctypes').bytearray_at(${w.start},${w.end - w.start}))`);
-  return lines.join('\n');
+export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean }): string {
+  const reader = plan.located.reader;
+  const regions = planRegionList(plan);
+  // The stack region's length is not known before the dry run: it always has a tail
+  // generator, so the dry run and the read have the same shape.
+  const objs = regions.map((r) => regionObjects(reader, r, 'M', r === plan.stack));
+  const args: string[] = [];
+  const body: string[] = [];
+  if (o.collect) body.push('c()');
+  body.push(o.stackUse ? 'p(u())' : 'p(0)');
+  body.push('i(1)', 'p(-1)');
+  let k = 0;
+  for (const group of objs) {
+    for (const x of group) {
+      const name = `x${k++}`;
+      args.push(x.expr);
+      body.push(x.kind === 'print' ? `p(${name})` : `any(${name})`);
+    }
+    body.push('p(-1)');
+  }
+  // The firmware's own next collection, from the same frame: what the emulated one must free.
+  body.push('c()', 'i(1)');
+  const names = ['c', 'u', 'i', 'p', ...args.map((_, j) => `x${j}`)];
+  const fns = [
+    "__import__('gc').collect",
+    o.stackUse ? "__import__('micropython').stack_use" : 'None',
+    "__import__('micropython').mem_info",
+    'print',
+  ];
+  const inner = `(lambda ${names.join(',')}:(${body.join(',')}))(${[...fns, ...args].join(',')})`;
+  return `(lambda M:${inner})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
+}
+
+export interface TableCheck {
+  finaliser: boolean;
+  weakref: boolean;
+  /** Blocks whose ATB entry differs from the printed map. */
+  mismatches: number;
 }
 
 function kindOf(c: string): number {
   return c === '.' ? 0 : c === '=' ? 2 : c === 'm' ? 3 : c === '?' ? -1 : 1;
 }
 
-export interface TableLocation {
-  atbStart: number;
-  finaliser: boolean;
-  weakref: boolean;
-  /** Blocks whose ATB entry differs from the printed map (the bytearray header printed after the dump). */
-  mismatches: number;
-}
-
-/** Finds the allocation table below `area`'s pool in `window` (bytes from windowStart). */
-export function locateTables(
-  window: Uint8Array,
-  windowStart: number,
-  area: Pick<DumpArea, 'start' | 'blocks' | 'map'>,
-  blockSize: number,
-  profile: GcVersion,
-  wordSize: 4 | 8,
-): TableLocation | undefined {
-  const poolEnd = area.start + area.blocks * blockSize;
-  const atbLen = area.blocks / 4;
-  const kinds = Array.from(area.map, kindOf);
-  const limit = Math.max(8, Math.ceil(area.blocks / 100));
-  let best: TableLocation | undefined;
-  const variants: Array<{ finaliser: boolean; weakref: boolean }> = [
-    { finaliser: true, weakref: false },
-    { finaliser: false, weakref: false },
-  ];
-  if (profile === 'v1.28') variants.push({ finaliser: true, weakref: true });
-  for (const v of variants) {
-    const c: GcConfig = { ...defaultConfig(profile, wordSize), blockSize, finaliser: v.finaliser, weakref: v.weakref };
-    const gap = isV19(profile) ? 0 : 1;
-    const tables = atbLen + gap + (v.finaliser ? Math.ceil(area.blocks / 8) : 0) + (v.weakref ? Math.ceil(area.blocks / 8) : 0);
-    for (let slack = 0; slack < SLACK_ROOM; slack++) {
-      const atbStart = area.start - tables - slack;
-      if (atbStart < windowStart) break;
-      let l;
-      try {
-        l = computeAreaLayout(c, atbStart, poolEnd);
-      } catch {
-        continue;
-      }
-      if (l.poolStart !== area.start || l.blocks !== area.blocks) continue;
-      let mism = 0;
-      const off = atbStart - windowStart;
-      for (let b = 0; b < area.blocks && mism <= limit; b++) {
-        const k = kinds[b]!;
-        if (k < 0) continue;
-        if (((window[off + (b >> 2)]! >> ((b & 3) << 1)) & 3) !== k) mism++;
-      }
-      if (mism <= limit && (!best || mism < best.mismatches)) best = { atbStart, ...v, mismatches: mism };
-    }
+/** Blocks whose ATB kind in `bytes` (from the ATB start) differs from the dump's map. */
+export function tableMismatches(bytes: Uint8Array, map: string, blocks: number): number {
+  let n = 0;
+  for (let b = 0; b < blocks; b++) {
+    const k = kindOf(map[b] ?? '?');
+    if (k >= 0 && ((bytes[b >> 2]! >> ((b & 3) << 1)) & 3) !== k) n++;
   }
-  return best;
+  return n;
 }
 
 export interface ImageBuild {
@@ -111,42 +106,41 @@ export interface ImageBuild {
 }
 
 /**
- * Builds the heap image from the windows' bytes and the dump printed with them. Type
- * addresses are learnt from the dump: a head printed as `L` starts with &mp_type_list.
+ * The heap image from the regions' bytes and the dump printed with them. Type addresses are
+ * learnt from the dump (a head printed as `L` starts with &mp_type_list) unless the ELF gave
+ * them.
  */
 export function buildHeapImage(
   dump: ParsedMemInfo,
-  windows: ReadWindow[],
+  plan: RamPlan,
   bytes: Uint8Array[],
   profile: GcVersion,
+  o: { elfTypes?: Map<number, string> } = {},
 ): ImageBuild {
   const bs = dump.blockSize!;
   // MICROPY_BYTES_PER_GC_BLOCK is 4 words on every port modelled; 64-bit heaps have 32-byte blocks.
   const word: 4 | 8 = bs >= 32 ? 8 : 4;
-  const notes: string[] = [`word size ${word} inferred from the ${bs}-byte blocks (4 words a block)`];
+  const notes: string[] = [...plan.located.notes];
   const areas: HeapImage['areas'] = [];
-  let finaliser: boolean | undefined;
-  let weakref = false;
   const votes = new Map<number, Map<string, number>>();
-  windows.forEach((w, i) => {
-    const area = dump.areas[w.area]!;
-    const loc = locateTables(bytes[i]!, w.start, area, bs, profile, word);
-    if (!loc) {
-      throw new Error(
-        `could not find the allocation table of the heap area at 0x${area.start.toString(16)}: no table start consistent with py/gc.c's layout decodes to the printed block map`,
-      );
+  const loc = plan.located;
+  plan.areas.forEach((r, i) => {
+    const a = loc.areas[i]!;
+    const d = dump.areas.find((x) => x.start === a.poolStart);
+    if (!d) throw new Error(`the dump printed with the read has no area at 0x${a.poolStart.toString(16)}`);
+    const data = bytes[i]!;
+    const c: GcConfig = { ...defaultConfig(profile, word), blockSize: bs, finaliser: a.finaliser, weakref: a.weakref };
+    const l = computeAreaLayout(c, a.atbStart, a.poolEnd);
+    if (l.poolStart !== a.poolStart || l.blocks !== d.blocks) {
+      notes.push(`area ${i}: py/gc.c's ${profile} layout of ${a.atbStart.toString(16)}..${a.poolEnd.toString(16)} puts the pool at 0x${l.poolStart.toString(16)} (${l.blocks} blocks); the firmware says 0x${a.poolStart.toString(16)} (${d.blocks})`);
     }
-    if (finaliser === undefined) finaliser = loc.finaliser;
-    else if (finaliser !== loc.finaliser) notes.push(`area ${i}: the tables suggest finaliser ${loc.finaliser}, area 0 said ${finaliser}`);
-    weakref ||= loc.weakref;
-    if (loc.mismatches) notes.push(`area ${i}: ${loc.mismatches} block(s) changed between the dump and the read (the read's own bytearray header)`);
-    const off = loc.atbStart - w.start;
-    const data = bytes[i]!.slice(off);
-    areas.push({ start: loc.atbStart, end: w.end, bytes: data });
-    const poolOff = area.start - loc.atbStart;
+    const mism = tableMismatches(data, d.map, d.blocks);
+    if (mism) notes.push(`area ${i}: ${mism} block(s) of the allocation table differ from the dump printed with it`);
+    areas.push({ start: a.atbStart, end: a.poolEnd, bytes: data });
+    const poolOff = a.poolStart - a.atbStart;
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    for (let b = 0; b < area.blocks; b++) {
-      const ch = area.map[b]!;
+    for (let b = 0; b < d.blocks; b++) {
+      const ch = d.map[b]!;
       if (!'TLDSAFBM'.includes(ch)) continue;
       const at = poolOff + b * bs;
       const addr = word === 4 ? dv.getUint32(at, true) : Number(dv.getBigUint64(at, true));
@@ -155,23 +149,25 @@ export function buildHeapImage(
       votes.set(addr, m);
     }
   });
-  const types = new Map<number, string>();
-  for (const [addr, m] of votes) if (m.size === 1) types.set(addr, [...m.keys()][0]!);
+  // The ELF names every mp_type_*; the image keeps those gc_dump_alloc_table has a letter for
+  // (the rest print as 'h' either way).
+  const types = new Map<number, string>([...(o.elfTypes ?? [])].filter(([, n]) => typeLetterOf(n) !== undefined));
+  for (const [addr, m] of votes) if (m.size === 1 && !types.has(addr)) types.set(addr, [...m.keys()][0]!);
+  const n = plan.areas.length;
   const image: HeapImage = {
     profile,
     word,
     block: bs,
-    finaliser: finaliser ?? true,
+    finaliser: loc.areas[0]!.finaliser,
     split: dump.areas.length > 1 || dump.gc?.maxNewSplit !== undefined,
     splitAuto: dump.gc?.maxNewSplit !== undefined,
-    weakref,
+    weakref: loc.areas[0]!.weakref,
     areas,
-    roots: [],
-    stack: [],
+    roots: [{ start: plan.roots.start, bytes: bytes[n]!, name: 'root section' }],
+    stack: plan.stack ? [{ start: plan.stack.start, bytes: bytes[n + 1]!, name: 'stack' }] : [],
     types,
   };
   if (dump.gc?.maxNewSplit !== undefined) image.maxNewSplit = dump.gc.maxNewSplit;
-  notes.push('roots and stack are not read: MicroPython does not say where mp_state_ctx or the C stack are');
   return { image, notes };
 }
 

@@ -3,7 +3,7 @@
 // the bytes, fragmentation, reachability, why-alive paths, and what gc.collect() would free.
 
 import type { CommandModule } from 'yargs';
-import { checkAgainstDevice, emulateCollect } from '../../emulator/analysis/collect.js';
+import { cannotEmulate, checkAgainstDevice, emulateCollect } from '../../emulator/analysis/collect.js';
 import { fragmentation } from '../../emulator/analysis/fragmentation.js';
 import { reachability, whyAlive } from '../../emulator/analysis/whyalive.js';
 import { UserError } from '../errors.js';
@@ -16,7 +16,7 @@ import { parseAddress } from '../image/raw.js';
 import { DUMP_TYPE_LETTERS, type HeapImage, LETTER_NAMES, typeLetterOf } from '../../emulator/image.js';
 import { TYPE_NAMES } from '../../emulator/types.js';
 import { plural } from '../report/plural.js';
-import { checkText, collectText, deviceDumpText, fragmentationText, reachabilityText, whyText } from '../image/report.js';
+import { checkText, collectText, deviceDumpText, fragmentationText, noRootsCollectText, reachabilityText, whyText } from '../image/report.js';
 
 interface Args {
   image: string;
@@ -137,7 +137,11 @@ const command: CommandModule<object, Args> = {
 
     const r = reachability(l.heap);
     const frag = fragmentation(l.heap);
-    const whatIf = a.collect || afterImg ? emulateCollect(img) : undefined;
+    // Without roots every head looks unreachable: say the collection cannot be emulated
+    // rather than claim it frees everything (and fail --after, which has nothing to check).
+    const noRoots = cannotEmulate(img);
+    if (afterImg && noRoots) throw new UserError(`--after ${a.after}: ${noRoots} (${a.image} has none)`, 1);
+    const whatIf = !noRoots && (a.collect || afterImg) ? emulateCollect(img) : undefined;
     const check = whatIf && afterImg ? checkAgainstDevice(whatIf, afterImg) : undefined;
     const whyAnswers = whys.map((w) => ({ addr: w, answer: whyAlive(l.heap, w, r) }));
 
@@ -156,7 +160,11 @@ const command: CommandModule<object, Args> = {
               status: answer.status,
               path: answer.status === 'alive' ? answer.path.map((s) => ({ addr: hx(s.node.addr), via: s.via })) : undefined,
             })),
-            collect: whatIf ? { freed: whatIf.freed.map((n) => hx(n.addr)), record: whatIf.record } : undefined,
+            collect: whatIf
+              ? { freed: whatIf.freed.map((n) => hx(n.addr)), record: whatIf.record }
+              : a.collect && noRoots
+                ? { emulated: false, reason: noRoots }
+                : undefined,
             check: check
               ? {
                   bothFreed: check.bothFreed,
@@ -178,6 +186,7 @@ const command: CommandModule<object, Args> = {
       out.push(reachabilityText(l, r));
       for (const { addr, answer } of whyAnswers) out.push(whyText(l, addr, answer));
       if (whatIf && a.collect) out.push(collectText(l, whatIf));
+      else if (noRoots && a.collect) out.push(noRootsCollectText(noRoots));
       if (check) out.push(checkText(check));
     }
 

@@ -8,9 +8,12 @@ import { type Snapshot } from '../capture/snapshot.js';
 import { IncompleteCapture, captureSnapshot, defaultSnapshotName, profileFor } from '../capture/device.js';
 import { buildHeapImage } from '../capture/ram.js';
 import { RamReadError, readRam } from '../capture/ram-device.js';
-import { freeName, imageNameFor, saveSnapshot } from '../capture/save.js';
+import { checkOutputPath, freeName, imageNameFor, saveSnapshot } from '../capture/save.js';
+import { verifyImage } from '../capture/verify.js';
+import { boardSpecWithElf } from '../elf/board.js';
+import type { FirmwareFacts } from '../elf/firmware.js';
 import { UserError } from '../errors.js';
-import { exists, readBytes, writeFileAtomic } from '../io/files.js';
+import { readBytes, writeFileAtomic } from '../io/files.js';
 import { serializeImage } from '../image/format.js';
 import { connect, connectOptionsFrom, withSerialOptions, type SerialArgs } from '../serial/connect.js';
 import type { RawRepl } from '../serial/raw-repl.js';
@@ -24,6 +27,8 @@ interface Args extends SerialArgs {
   footprint: boolean;
   ram: boolean;
   'ram-out'?: string;
+  elf?: string;
+  board?: string;
   progress: boolean;
 }
 
@@ -34,9 +39,7 @@ export async function captureToFile(
 ): Promise<{ snapshot: Snapshot; file?: string; repl: RawRepl }> {
   // Everything that can fail locally fails before the board is touched.
   const script = args.script !== undefined ? { file: args.script, code: readBytes(args.script) } : undefined;
-  if (opts.save && args.out !== undefined && !args.force && exists(args.out)) {
-    throw new UserError(`${args.out}: already exists (use --force to replace it)`);
-  }
+  if (opts.save && args.out !== undefined) checkOutputPath(args.out, args.force, '--out');
   const repl = await connect(args.port, connectOptionsFrom(args));
   let snapshot: Snapshot;
   try {
@@ -79,16 +82,34 @@ const command: CommandModule<object, Args> = {
         .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })
         .option('collect', { type: 'boolean', default: true, describe: 'run gc.collect() before the dump (--no-collect: the heap with its garbage)' })
         .option('footprint', { type: 'boolean', default: true, describe: 'measure the capture\'s own heap use with a second short dump' })
-        .option('ram', { type: 'boolean', default: false, describe: 'also read the heap\'s bytes (uctypes.bytearray_at) into a heap image for `analyze`' })
+        .option('ram', { type: 'boolean', default: false, describe: 'also read the heap, root pointers and stack (uctypes or machine.mem16) into a heap image for `analyze`' })
         .option('ram-out', { type: 'string', describe: 'heap image file (default: the snapshot name with .heap.json)' })
+        .option('elf', { type: 'string', describe: '--ram: the firmware\'s ELF: the root-pointer range and type objects from its symbols' })
+        .option('board', { type: 'string', describe: 'with --elf: the board config whose build options the ELF reader assumes (default: the one the firmware names)' })
         .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr for --ram (only on a terminal)' })
         .example('$0 capture --port a0', 'snapshot the heap of /dev/ttyACM0')
         .example('$0 capture -p /dev/ttyUSB0 --script setup.py --ram', 'run setup.py, then snapshot the heap and its bytes'),
     ) as never,
   handler: async (args) => {
+    // Everything that can fail locally fails before the board is touched.
     const ramOut = args['ram-out'];
-    if (ramOut !== undefined && !args.force && exists(ramOut)) throw new UserError(`${ramOut}: already exists (use --force to replace it)`);
+    if (ramOut !== undefined) {
+      if (!args.ram) throw new UserError('--ram-out: only with --ram');
+      checkOutputPath(ramOut, args.force, '--ram-out');
+    }
+    if (args.elf !== undefined && !args.ram) throw new UserError('--elf: only with --ram (it locates the root pointers the heap image carries)');
+    let facts: FirmwareFacts | undefined;
+    if (args.elf !== undefined) facts = (await boardSpecWithElf(args.board, args.elf)).facts;
     const { snapshot, file, repl } = await captureToFile(args, { save: true, echoScript: true });
+    let interrupted = false;
+    const onSigint = (): void => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      // Ctrl-C to the board: it raises KeyboardInterrupt, the raw REPL ends the command and
+      // prints its prompt, so the exec returns and the connection is left usable.
+      process.stderr.write('\ninterrupting the board (Ctrl-C again to quit at once)\n');
+      repl.port.write(Buffer.from([3]));
+    };
     try {
       process.stdout.write(`saved ${file}\n${snapshotSummary(snapshot)}`);
       for (const i of snapshot.parsed.issues) process.stderr.write(`${file}: dump line ${i.line}: ${i.severity}: ${i.message}\n`);
@@ -101,21 +122,35 @@ const command: CommandModule<object, Args> = {
       if (args.ram) {
         const profile = profileFor(snapshot.device.version) ?? (snapshot.parsed.offsetDigits === 5 ? 'v1.9.4' : 'v1.27');
         const bar = progressBar('heap', 'bytes', args.progress);
+        process.on('SIGINT', onSigint);
         let ram;
         try {
-          ram = await readRam(repl, snapshot.parsed, { collect: args.collect, onProgress: bar.onProgress, timeoutMs: args.timeout * 1000 });
+          ram = await readRam(repl, snapshot.parsed, {
+            collect: args.collect,
+            onProgress: bar.onProgress,
+            timeoutMs: args.timeout * 1000,
+            version: snapshot.device.version,
+            platform: snapshot.device.platform,
+            facts,
+            interrupted: () => interrupted,
+          });
         } catch (e) {
           bar.stop();
-          if (e instanceof RamReadError) throw new UserError(`--ram: ${e.message} (the snapshot ${file} is saved)`, 1);
+          if (e instanceof RamReadError) {
+            throw new UserError(`--ram: ${e.message} (the snapshot ${file} is saved; no heap image was written)`, interrupted ? 130 : 1);
+          }
           throw e;
+        } finally {
+          process.off('SIGINT', onSigint);
         }
         bar.stop();
         let built;
         try {
-          built = buildHeapImage(ram.dump, ram.windows, ram.bytes, profile);
+          built = buildHeapImage(ram.dump, ram.plan, ram.bytes, profile, facts ? { elfTypes: facts.types } : {});
         } catch (e) {
           throw new UserError(`--ram: ${e instanceof Error ? e.message : String(e)} (the snapshot ${file} is saved)`, 1);
         }
+        const check = verifyImage(built.image, ram.dumpText, ram.afterText, { platform: snapshot.device.platform });
         const imageFile = ramOut ?? freeName(imageNameFor(file!));
         const meta = {
           source: 'mcu-gc capture --ram',
@@ -124,14 +159,22 @@ const command: CommandModule<object, Args> = {
           port: snapshot.port,
           device: snapshot.device,
           profileFrom: snapshot.device.version ? `MicroPython ${snapshot.device.version}` : 'the dump format',
-          notes: built.notes,
+          ...(args.elf !== undefined ? { elf: args.elf } : {}),
+          notes: [...built.notes, ...ram.notes],
           dump: ram.dumpText,
+          afterCollect: ram.afterText,
+          check: check.lines,
         };
         writeFileAtomic(imageFile, serializeImage(built.image, meta), { force: args.force });
         const bytes = built.image.areas.reduce((n, a) => n + a.bytes.length, 0);
+        const rootWords = built.image.roots.reduce((n, r) => n + r.bytes.length, 0) / built.image.word;
+        const stackBytes = built.image.stack.reduce((n, r) => n + r.bytes.length, 0);
         process.stdout.write(
-          `saved ${imageFile}: ${bytes} heap bytes in ${built.image.areas.length} area(s), tables from ${built.image.areas.map((a) => '0x' + a.start.toString(16)).join(', ')}, finaliser ${built.image.finaliser}, ${built.image.types.size} type address(es) learnt\n`,
+          `saved ${imageFile}: ${bytes} heap bytes in ${built.image.areas.length} area(s) from ${built.image.areas.map((a) => '0x' + a.start.toString(16)).join(', ')}, ${rootWords} root words, ${stackBytes} stack bytes, finaliser ${built.image.finaliser}, ${built.image.types.size} type address(es)\n`,
         );
+        for (const l of check.lines) process.stdout.write(`${l}\n`);
+        for (const n of [...built.notes, ...ram.notes]) process.stderr.write(`note: ${n}\n`);
+        if (interrupted) process.stderr.write('note: Ctrl-C came after the read had finished; everything was kept\n');
       }
     } finally {
       await repl.close();

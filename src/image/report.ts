@@ -80,12 +80,17 @@ export function whyText(l: LoadedImage, addr: number, w: WhyAlive): string {
   }
 }
 
+export function noRootsCollectText(reason: string): string {
+  return `Emulated gc.collect(): not emulated: ${reason} (capture --ram reads them; a raw dump takes --roots/--stack)\n`;
+}
+
 export function collectText(l: LoadedImage, w: CollectWhatIf, max = 10): string {
   const bpb = l.heap.config.blockSize;
+  const gone = l.heap.areas.length - w.after.heap.areas.length;
   const blocks = w.freed.reduce((s, n) => s + n.blocks, 0);
   const fin = w.freed.filter((n) => n.finaliser).length;
   const lines = [
-    `Emulated gc.collect(): frees ${w.freed.length} heads (${blocks * bpb} B), keeps ${w.kept.length}; ${fin} freed head(s) have the finaliser bit (their __del__ runs); marked ${w.record.marked}, scanned ${w.record.scannedWords} words, ${w.record.overflowRescans} mark-stack overflow rescan(s)`,
+    `Emulated gc.collect(): frees ${w.freed.length} heads (${blocks * bpb} B), keeps ${w.kept.length}; ${fin} freed head(s) have the finaliser bit (their __del__ runs); marked ${w.record.marked}, scanned ${w.record.scannedWords} words, ${w.record.overflowRescans} mark-stack overflow rescan(s)${gone > 0 ? `; ${gone} emptied added area(s) go back to the system heap` : ''}`,
   ];
   for (const n of w.freed.slice(0, max)) lines.push(`  ${describeHead(l, n)}`);
   if (w.freed.length > max) lines.push(`  … and ${w.freed.length - max} more`);
