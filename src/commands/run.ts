@@ -10,7 +10,7 @@ import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, parseVsSpec, withOverrideOptions } from '../boards/options.js';
-import { UserError } from '../errors.js';
+import { UserError, isEngineError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { traceErrorMessage } from '../trace/errors.js';
@@ -57,7 +57,15 @@ function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacin
       if (e instanceof TraceError && prefix) throw new TraceError(e.message, Math.max(1, e.line - 1), e.column, Math.max(-1, e.offset - prefix.length));
       throw e;
     }
-    board = buildBoard(spec, { config: trace.config });
+    try {
+      board = buildBoard(spec, { config: trace.config });
+    } catch (e) {
+      // The header's GC config against the board's (e.g. `split 0` on a split-heap-auto port).
+      if (isEngineError(e) && !(e instanceof TraceError)) {
+        throw new UserError(`${file}: the trace's header does not fit --board ${spec.id}: ${e.message}`);
+      }
+      throw e;
+    }
     const bar = progressBar('run', 'ops', args.progress && !args.vs);
     const total = trace.ops.length;
     try {
