@@ -130,6 +130,11 @@ describe('command-line options', () => {
     expect(oneLineError(await cli(['run', '--board=esp32', '--seed', '--json']))).toBe('--seed: needs a value');
   });
 
+  it('--no-threshold on an option that takes a value is refused (fuzz: internal error a.threshold.trim)', async () => {
+    expect(oneLineError(await cli(['layout', '--board=qemu', '--no-threshold']))).toBe('--no-threshold: --threshold takes a value; there is no --no- form');
+    expect((await cli(['analyze', '--no-collect', '--help'])).code).toBe(0);
+  });
+
   it('a negative number is still a value', async () => {
     const r = await cli(['layout', '--board=esp32', '--threshold', '-1']);
     expect(r.code).toBe(0);
