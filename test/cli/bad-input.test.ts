@@ -135,6 +135,10 @@ describe('command-line options', () => {
     expect((await cli(['analyze', '--no-collect', '--help'])).code).toBe(0);
   });
 
+  it('--vs= (empty) is refused before the run (was: no comparison, silently)', async () => {
+    expect(oneLineError(await cli(['run', '--board=esp32', '--vs=']))).toBe('--vs: give a board and/or flags, e.g. --vs esp32s3 or --vs "--block-size 32"');
+  });
+
   it('a negative number is still a value', async () => {
     const r = await cli(['layout', '--board=esp32', '--threshold', '-1']);
     expect(r.code).toBe(0);
