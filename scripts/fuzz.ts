@@ -50,6 +50,18 @@ if (arg('case') !== undefined) {
 const count = num('count', 2000);
 const started = Date.now();
 let lastPrint = 0;
+// Tallies kept here too, so that a soak stopped early (Ctrl-C, kill) still reports its counts.
+const tally = new Map<string, number>();
+let findings = 0;
+const summary = (done: number): string =>
+  `${done} cases in ${((Date.now() - started) / 1000).toFixed(0)} s, ${findings} finding(s); ${[...tally].map(([k, n]) => `${k} ${n}`).join(', ')}`;
+let doneSoFar = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    process.stdout.write(`\nstopped (${sig}): ${summary(doneSoFar)}\n`);
+    process.exit(findings ? 1 : 130);
+  });
+}
 const report = await runFuzz({
   count,
   seed,
@@ -60,6 +72,11 @@ const report = await runFuzz({
   spawnEvery: num('spawn-every', 200),
   recycleAfter: 2000,
   onResult: (r, done) => {
+    doneSoFar = done;
+    const key = `${r.kind}${r.spawned ? ' (spawned)' : ''}`;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+    if (r.problems.length) findings++;
+    if (!process.stderr.isTTY && done % 1000 === 0) process.stdout.write(`progress: ${summary(done)}\n`);
     if (r.problems.length) process.stdout.write(`FINDING case ${r.index} (${r.kind}${r.spawned ? ', spawned' : ''}): ${r.problems.join('; ')}\n  argv: ${JSON.stringify(r.argv)}\n  stderr: ${r.err.split('\n').slice(0, 3).join(' | ')}\n`);
     const now = Date.now();
     if (process.stderr.isTTY && now - lastPrint > 1000) {
