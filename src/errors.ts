@@ -20,3 +20,12 @@ export function located(file: string, line: number, message: string, column?: nu
   if (offset !== undefined && offset >= 0) s += ` (byte ${offset})`;
   return s;
 }
+
+/**
+ * The engine's own errors (BoardError, ConfigError, LayoutError, MemoryError …): a bad
+ * input they reject, to report as a UserError. JavaScript's built-in errors (TypeError,
+ * RangeError …) are bugs and stay internal errors.
+ */
+export function isEngineError(e: unknown): e is Error {
+  return e instanceof Error && /Error$/.test(e.name) && !['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError'].includes(e.name);
+}

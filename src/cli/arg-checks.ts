@@ -40,6 +40,10 @@ export function checkRawArgs(argv: readonly string[], opts: OptionSets): void {
     const key = names.get(m[1]!) ?? names.get(token.replace(/^--?/, '').split('=')[0]!);
     if (key === undefined || key === 'help' || key === 'version') continue;
     const shown = token.split('=')[0]!;
+    // yargs turns `--no-threshold` into threshold=false for any option; only switches have an off form.
+    if (/^--no-/.test(token) && takesValue.has(key) && !opts.boolean.includes(key)) {
+      throw new UserError(`${shown}: --${key} takes a value; there is no --no- form`);
+    }
     if (!array.has(key)) {
       const first = seen.get(key);
       if (first !== undefined) throw new UserError(`${shown}: given twice (${first} … ${shown}); give it once`);

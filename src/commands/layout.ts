@@ -7,7 +7,7 @@ import type { AreaLayout } from '../../emulator/layout.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, overridesFrom, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
-import { UserError } from '../errors.js';
+import { UserError, isEngineError } from '../errors.js';
 import { plural } from '../report/plural.js';
 import { type ElfReport, boardSpecWithElf, formatElfReport } from '../elf/board.js';
 
@@ -181,7 +181,7 @@ export function boardFromArgs(name: string | BoardSpec, args: OverrideArgs): Boa
     return buildBoard(spec, overridesFrom(args));
   } catch (e) {
     if (e instanceof UserError) throw e;
-    if (e instanceof BoardError || (e instanceof Error && /Error$/.test(e.name))) throw new UserError(`--board ${spec.id}: ${e.message}`);
+    if (e instanceof BoardError || isEngineError(e)) throw new UserError(`--board ${spec.id}: ${e.message}`);
     throw e;
   }
 }

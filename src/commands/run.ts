@@ -107,14 +107,15 @@ const command: CommandModule<object, Args> = {
     const own: OverrideArgs = {};
     for (const k of OVERRIDE_KEYS) if (args[k] !== undefined) (own as Record<string, unknown>)[k] = args[k];
     const pacingA = pacingFrom(args.pacing, '--pacing');
+    // `--vs=` (empty) is a mistake, not "no comparison": parseVsSpec says what it wants, before the run.
+    const vs = args.vs === undefined ? undefined : parseVsSpec(args.vs, args.board);
     // --elf: the firmware's own heap, roots and types in place of the config's (first run only).
     const { spec: specA, elf } = await boardSpecWithElf(args.board, args.elf);
     const a = runOne(specA, args, own, args.progress && !args.vs, pacingA);
-    if (!args.vs) {
+    if (!vs || args.vs === undefined) {
       process.stdout.write(args.json ? JSON.stringify(elf ? { ...a, elf } : a, null, 2) + '\n' : (elf ? formatElfReport(elf) + '\n' : '') + formatRun(a));
       return;
     }
-    const vs = parseVsSpec(args.vs, args.board);
     // The comparison run starts from the other board's config: only the flags in --vs apply.
     const vsArgs: OverrideArgs = {};
     const o = vs.overrides;

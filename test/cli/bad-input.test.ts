@@ -130,6 +130,15 @@ describe('command-line options', () => {
     expect(oneLineError(await cli(['run', '--board=esp32', '--seed', '--json']))).toBe('--seed: needs a value');
   });
 
+  it('--no-threshold on an option that takes a value is refused (fuzz: internal error a.threshold.trim)', async () => {
+    expect(oneLineError(await cli(['layout', '--board=qemu', '--no-threshold']))).toBe('--no-threshold: --threshold takes a value; there is no --no- form');
+    expect((await cli(['analyze', '--no-collect', '--help'])).code).toBe(0);
+  });
+
+  it('--vs= (empty) is refused before the run (was: no comparison, silently)', async () => {
+    expect(oneLineError(await cli(['run', '--board=esp32', '--vs=']))).toBe('--vs: give a board and/or flags, e.g. --vs esp32s3 or --vs "--block-size 32"');
+  });
+
   it('a negative number is still a value', async () => {
     const r = await cli(['layout', '--board=esp32', '--threshold', '-1']);
     expect(r.code).toBe(0);
