@@ -139,18 +139,23 @@ export function runCase(c: SweepCase, seed: number, scale: number, file: CheckFi
   const fail = (msg: string): void => {
     file.cases[key] = { board: c.board, workload: c.workload, whatIf: c.whatIf, error: msg } satisfies CaseError;
   };
+  const builtin = findWorkload(c.workload) !== undefined;
   let board;
-  try {
-    board = buildBoard(spec, c.overrides);
-  } catch (e) {
-    if (!(e instanceof BoardError)) throw e;
-    fail(`--board ${spec.id}${c.whatIf ? ` ${c.whatIf}` : ''}: ${e.message}`);
-    return;
+  // A trace brings its own heap: the board is booted only for its layout, once per variant
+  // (a board with a large RAM costs its size in memory to boot).
+  if (builtin || !(lk in file.layouts)) {
+    try {
+      board = buildBoard(spec, c.overrides);
+    } catch (e) {
+      if (!(e instanceof BoardError)) throw e;
+      fail(`--board ${spec.id}${c.whatIf ? ` ${c.whatIf}` : ''}: ${e.message}`);
+      return;
+    }
+    file.layouts[lk] ??= layoutResult(board, c.whatIf);
   }
-  file.layouts[lk] ??= layoutResult(board, c.whatIf);
   let result: CaseResult;
   try {
-    if (findWorkload(c.workload)) {
+    if (builtin && board) {
       const r = runWorkload(board, c.workload, { seed, scale, ...(c.pacing ? { pacing: c.pacing } : {}) });
       result = caseResult(r, board.machine.heap, c.whatIf, c.board);
     } else {
