@@ -54,7 +54,9 @@ describe('mcu-gc trace with bad input', () => {
     writeFileSync(file, 'gc v1.27\nheap 0x3ffb00a0 0x3ffb20a4\nalloc a 16\n');
     const r = spawnSync(process.execPath, [bin, 'run', '--board=rp2-pico', file], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe(`mcu-gc: ${file}:2: address 0x3ffb00a0 is outside every memory region`);
+    expect(r.stderr.trim()).toBe(
+      `mcu-gc: ${file}:2: the trace's heap [0x3ffb00a0, 0x3ffb20a4) does not fit in rp2-pico's RAM (ram 0x20000000..0x20040000, scratch_x 0x20040000..0x20041000, scratch_y 0x20041000..0x20042000) (--board rp2-pico)`,
+    );
   });
 
   it('a missing file is one line, exit 2', () => {
