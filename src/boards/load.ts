@@ -18,12 +18,15 @@ import { type RawBoard, boardSchema } from './schema.js';
 import { boardErrorMap } from './zod-messages.js';
 
 /** ports/ next to the package root (works from src/ via tsx and from dist/src/). */
+let shippedDir: string | null = null;
+
 export function portsDir(): string {
+  if (shippedDir) return shippedDir;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const candidate = join(dir, 'ports');
     try {
-      if (readdirSync(candidate).some((f) => f.endsWith('.yaml'))) return candidate;
+      if (readdirSync(candidate).some((f) => f.endsWith('.yaml'))) return (shippedDir = candidate);
     } catch {
       /* keep looking upwards */
     }
@@ -379,11 +382,4 @@ export function loadBoard(nameOrPath: string): BoardSpec {
   const e = findEntry(nameOrPath);
   if (e) return loadEntry(e);
   throw new UserError(`unknown board '${nameOrPath}' (known: ${knownIds()}; or give a path such as ./my-board.yaml)`);
-}
-
-/** Where a loaded board came from, for `boards` and reports. */
-export function originOf(spec: BoardSpec): string {
-  const e = boardEntries().find((x) => x.shown === spec.file);
-  if (!e) return 'path';
-  return e.origin === 'shipped' ? 'shipped' : `${e.origin} ${e.dir}`;
 }

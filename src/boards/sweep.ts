@@ -4,13 +4,14 @@
 // ceil(cases / N). No scheduler: each CI job runs its slice, `check --merge` joins them.
 
 import { createHash } from 'node:crypto';
-import { type BoardOverrides, BoardError, buildBoard } from '../../emulator/board.js';
+import { type BoardMachine, type BoardOverrides, BoardError, buildBoard } from '../../emulator/board.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
-import { runWorkload } from '../../emulator/run.js';
+import { type RunReport, runWorkload } from '../../emulator/run.js';
+import type { GcHeap } from '../../emulator/heap.js';
 import { findWorkload } from '../../emulator/workloads/builtin.js';
 import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
-import { type CaseError, type CaseResult, type CheckFile, CHECK_FORMAT, caseKey, caseResult, emptyCheckFile, layoutKey, layoutResult } from '../report/check-result.js';
+import { type CaseError, type CheckFile, CHECK_FORMAT, caseKey, caseResult, emptyCheckFile, layoutKey, layoutResult } from '../report/check-result.js';
 import { boardEntries, loadBoard } from './load.js';
 import { type OverrideArgs, overridesFrom, parseVsSpec } from './options.js';
 import { runTraceOnBoardText } from './trace.js';
@@ -131,37 +132,58 @@ export function planSweep(o: PlanOptions): SweepPlan {
   return { cases, seed: o.seed, scale: o.scale, id };
 }
 
-/** Runs one case: its board's layout (for this variant) and the workload's results, or its one-line error. */
-export function runCase(c: SweepCase, seed: number, scale: number, file: CheckFile): void {
+/** What running one case gives: the report and the heap as the run left it, or the case's one-line error. */
+export type CaseOutcome = { report: RunReport; heap: GcHeap; board?: BoardMachine } | { error: string };
+
+/**
+ * Runs one case. `needBoard` false lets a trace case skip booting the board itself (a trace
+ * brings its own heap; a board with a large RAM costs its size in memory to boot).
+ */
+export function runCaseReport(c: SweepCase, seed: number, scale: number, opts: { needBoard?: boolean; dumpEvery?: number } = {}): CaseOutcome {
   const spec = loadBoard(c.boardRef);
-  const lk = layoutKey(c.board, c.whatIf);
-  const key = caseKey(c.board, c.workload, c.whatIf);
-  const fail = (msg: string): void => {
-    file.cases[key] = { board: c.board, workload: c.workload, whatIf: c.whatIf, error: msg } satisfies CaseError;
-  };
-  let board;
-  try {
-    board = buildBoard(spec, c.overrides);
-  } catch (e) {
-    if (!(e instanceof BoardError)) throw e;
-    fail(`--board ${spec.id}${c.whatIf ? ` ${c.whatIf}` : ''}: ${e.message}`);
-    return;
-  }
-  file.layouts[lk] ??= layoutResult(board, c.whatIf);
-  let result: CaseResult;
-  try {
-    if (findWorkload(c.workload)) {
-      const r = runWorkload(board, c.workload, { seed, scale, ...(c.pacing ? { pacing: c.pacing } : {}) });
-      result = caseResult(r, board.machine.heap, c.whatIf, c.board);
-    } else {
-      const { report, heap } = runTraceOnBoardText(readText(c.workload), c.workload, spec, c.overrides, c.pacing);
-      result = caseResult(report, heap, c.whatIf, c.board);
+  const builtin = findWorkload(c.workload) !== undefined;
+  let board: BoardMachine | undefined;
+  if (builtin || opts.needBoard !== false) {
+    try {
+      board = buildBoard(spec, c.overrides);
+    } catch (e) {
+      if (!(e instanceof BoardError)) throw e;
+      return { error: `--board ${spec.id}${c.whatIf ? ` ${c.whatIf}` : ''}: ${e.message}` };
     }
+  }
+  try {
+    if (builtin && board) {
+      const report = runWorkload(board, c.workload, { seed, scale, ...(c.pacing ? { pacing: c.pacing } : {}), ...(opts.dumpEvery ? { dumpEvery: opts.dumpEvery } : {}) });
+      return { report, heap: board.machine.heap, board };
+    }
+    const { report, heap } = runTraceOnBoardText(readText(c.workload), c.workload, spec, c.overrides, c.pacing);
+    // The booted board (if any) is only for its layout: read it before anything else runs on it.
+    return { report, heap, ...(board ? { board } : {}) };
   } catch (e) {
-    if (e instanceof UserError) return fail(e.message);
+    if (e instanceof UserError) return { error: e.message };
     throw e;
   }
-  file.cases[key] = result;
+}
+
+/** Runs one case into a check file: its board's layout (once per variant) and the workload's results, or its one-line error. */
+export function runCase(c: SweepCase, seed: number, scale: number, file: CheckFile): void {
+  const lk = layoutKey(c.board, c.whatIf);
+  const key = caseKey(c.board, c.workload, c.whatIf);
+  const fail = (error: string): void => {
+    file.cases[key] = { board: c.board, workload: c.workload, whatIf: c.whatIf, error } satisfies CaseError;
+  };
+  if (!(lk in file.layouts)) {
+    // The layout as booted, from a board of its own (a run changes the heap it runs on).
+    try {
+      file.layouts[lk] = layoutResult(buildBoard(loadBoard(c.boardRef), c.overrides), c.whatIf);
+    } catch (e) {
+      if (!(e instanceof BoardError)) throw e;
+      return fail(`--board ${c.board}${c.whatIf ? ` ${c.whatIf}` : ''}: ${e.message}`);
+    }
+  }
+  const out = runCaseReport(c, seed, scale, { needBoard: false });
+  if ('error' in out) return fail(out.error);
+  file.cases[key] = caseResult(out.report, out.heap, c.whatIf, c.board);
 }
 
 /** Runs the plan (or one shard of it) into a check file. */

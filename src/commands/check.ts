@@ -4,8 +4,8 @@
 // printed in words and exit 1. --junit writes a JUnit report; --shard I/N and
 // --merge DIR spread big sweeps (boards × workloads × what-if variants) over a CI matrix.
 
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { listWorkloads } from '../../emulator/run.js';
 import { type OverrideArgs, type PortsDirArgs, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
@@ -96,7 +96,11 @@ const command: CommandModule<object, Args> = {
       });
       now = runSweep(plan, shard);
     }
-    if (args.out) writeFileAtomic(args.out, stableJson(now), { force: true });
+    if (args.out) {
+      // A CI job writes shards/I.json into a fresh checkout: make the folder.
+      mkdirSync(dirname(args.out), { recursive: true });
+      writeFileAtomic(args.out, stableJson(now), { force: true });
+    }
     const cases = Object.keys(now.cases).length;
     const boards = new Set(Object.values(now.cases).map((c) => c.board)).size;
     const what = `${cases} case${cases === 1 ? '' : 's'} on ${boards} board${boards === 1 ? '' : 's'}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`;

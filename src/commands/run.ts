@@ -13,6 +13,7 @@ import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { runTraceText } from '../boards/trace.js';
+import { parseShard, planSweep, runCaseReport, shardSlice } from '../boards/sweep.js';
 import { boardFromArgs } from './layout.js';
 import { boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
@@ -30,6 +31,9 @@ function pacingFrom(spec: string | undefined, flag: string): Pacing | undefined 
 interface Args extends OverrideArgs {
   board: string;
   workload?: string | undefined;
+  workloads?: string[] | undefined;
+  'what-if'?: string[] | undefined;
+  shard?: string | undefined;
   json: boolean;
   'dump-every'?: number | undefined;
   seed: number;
@@ -70,19 +74,59 @@ function runOne(boardName: string | BoardSpec, args: Args, overrideArgs: Overrid
   throw new UserError(`workload '${wl}' is neither a built-in (${listWorkloads().map((w) => w.name).join(', ')}) nor a gctrace file`);
 }
 
+/**
+ * Several boards, workloads or what-if variants (or --shard): each case of the plan (or of
+ * this shard of it) in turn, a header line before each report. A case that cannot run
+ * prints its one line on stderr and the sweep goes on; the exit code is then 2.
+ */
+function runSweepCommand(args: Args, boards: string[], workloads: string[]): void {
+  if (args.vs) throw new UserError('--vs compares two runs: use it with one board and one workload (a sweep takes --what-if)');
+  const own: OverrideArgs = {};
+  for (const k of [...OVERRIDE_KEYS, 'pacing'] as const) if (args[k] !== undefined) (own as Record<string, unknown>)[k] = args[k];
+  const plan = planSweep({ boards, workloads, whatIfs: args['what-if'] ?? [], base: own, seed: args.seed, scale: args.scale });
+  const shard = args.shard !== undefined ? parseShard(args.shard) : undefined;
+  const mine = shard ? shardSlice(plan.cases, shard) : plan.cases;
+  let failed = 0;
+  const json: unknown[] = [];
+  for (const c of mine) {
+    const out = runCaseReport(c, args.seed, args.scale, { needBoard: false, ...(args['dump-every'] ? { dumpEvery: args['dump-every'] } : {}) });
+    const title = [c.board, c.workload, c.whatIf].filter(Boolean).join(' ');
+    if ('error' in out) {
+      failed++;
+      process.stderr.write(`mcu-gc: ${out.error}\n`);
+      if (args.json) json.push({ board: c.board, workload: c.workload, whatIf: c.whatIf, error: out.error });
+      continue;
+    }
+    if (args.json) json.push({ board: c.board, workload: c.workload, whatIf: c.whatIf, report: out.report });
+    else process.stdout.write(`=== ${title} ===\n${formatRun(out.report)}`);
+  }
+  if (args.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  if (failed) throw new UserError(`${failed} of ${mine.length} runs could not run (see above)`, 2);
+}
+
 const OVERRIDE_KEYS = ['block-size', 'gc-stack', 'threshold', 'heap-size', 'gc-version', 'heap-start', 'pool-start', 'pool-total'] as const;
 
 const command: CommandModule<object, Args> = {
-  command: 'run [workload]',
+  command: 'run [workloads..]',
   describe: 'Run a workload on a board and print what micropython.mem_info(1) would print, plus a summary',
   builder: (y) =>
     withPortsDirOption(withOverrideOptions(
       y
-        .positional('workload', {
+        .positional('workloads', {
           type: 'string',
-          describe: `a built-in workload (${listWorkloads().map((w) => w.name).join(', ')}; default ${DEFAULT_WORKLOAD}) or a gctrace file`,
+          array: true,
+          describe: `built-in workloads (${listWorkloads().map((w) => w.name).join(', ')}; default ${DEFAULT_WORKLOAD}) or gctrace files`,
         })
-        .option('board', { type: 'string', demandOption: true, describe: 'board id, MicroPython board name (see mcu-gc boards) or a config file (./my-board.yaml)' })
+        // Not `array: true` (that would swallow the workloads after it): yargs collects a
+        // repeated --board into an array by itself.
+        .option('board', {
+          type: 'string',
+          requiresArg: true,
+          demandOption: true,
+          describe: 'board id, MicroPython board name (see mcu-gc boards) or a config file (./my-board.yaml); repeat it to sweep boards',
+        })
+        .option('what-if', { type: 'string', requiresArg: true, describe: 'sweep: also run with these flags, e.g. --what-if="--block-size 32" (repeatable)' })
+        .option('shard', { type: 'string', describe: 'sweep: run part I of N of boards × what-ifs × workloads (I/N, as vitest --shard)' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (the whole RunReport)' })
         .option('dump-every', { type: 'number', describe: 'also print mem_info(1) every N workload operations' })
         .option('seed', { type: 'number', default: 1, describe: 'workload PRNG seed' })
@@ -99,6 +143,16 @@ const command: CommandModule<object, Args> = {
       .example('$0 run --board=esp32 --vs="--block-size 32"', 'same board, one what-if flag')
       .example('$0 run --board=esp32s3 http-json --pacing gogc:100 --vs="--pacing stock"', 'Go-style pacing vs MicroPython\'s') as never,
   handler: async (args) => {
+    const boards = ([] as string[]).concat(args.board as unknown as string[] | string);
+    const workloads = args.workloads ?? [];
+    const whatIfs = args['what-if'] === undefined ? [] : ([] as string[]).concat(args['what-if']);
+    args['what-if'] = whatIfs;
+    if (boards.length > 1 || workloads.length > 1 || whatIfs.length || args.shard !== undefined) {
+      runSweepCommand(args, boards, workloads.length ? workloads : [DEFAULT_WORKLOAD]);
+      return;
+    }
+    args.board = boards[0]!;
+    if (workloads.length) args.workload = workloads[0];
     if (args['dump-every'] !== undefined && (!Number.isInteger(args['dump-every']) || args['dump-every'] < 1)) {
       throw new UserError('--dump-every must be a whole number of operations, at least 1');
     }
