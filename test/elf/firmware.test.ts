@@ -67,3 +67,21 @@ describe('mp_state_ctx layout tables', () => {
     expect(ctx + 340 - mem.size + mem.areaOffset).toBe(0x200001f8);
   });
 });
+
+describe('every board config marks what it infers', () => {
+  // Values that depend on the build's link or on run time, unless measured on the one binary a
+  // board ships (the micro:bit's Debian firmware).
+  const MEASURED_ON_ITS_BINARY = new Set(['microbit']);
+  it('heap.start (link- or run-time-dependent), rootSection, and typesBase/types are listed in inferred', async () => {
+    const { listBoards } = await import('../../src/boards/load.js');
+    for (const b of listBoards()) {
+      const keys = Object.keys(b.inferred);
+      const has = (k: string): boolean => keys.some((x) => x === k || x.startsWith(`${k}.`) || k.startsWith(`${x}.`));
+      if (MEASURED_ON_ITS_BINARY.has(b.id)) continue;
+      const fixedByLinkerScript = b.heap.placement === 'linker' && b.heap.endFixed && b.id === 'teensy41';
+      if (!fixedByLinkerScript) expect(has('heap.start'), `${b.id}: heap.start`).toBe(true);
+      expect(has('rootSection'), `${b.id}: rootSection`).toBe(true);
+      expect(has('typesBase') || has('types'), `${b.id}: typesBase`).toBe(true);
+    }
+  });
+});
