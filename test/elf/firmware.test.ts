@@ -24,6 +24,8 @@ describe.skipIf(!existsSync(SHARED_QEMU_ELF))('the v1.27.0 MPS2_AN385 ELF (../sh
     // gc_collect_start reads gc_alloc_table_start at mp_state_ctx+0x180 (arm-none-eabi-objdump).
     expect(f.heapAreaFields?.value).toBe(0x2efbc + 0x180);
     expect(f.stackTop?.value).toBe(0x400000);
+    // mp_state_ctx.thread.stack_top: 0x3fffec on the running firmware (real-firmware.md).
+    expect(f.stackTopField?.value).toBe(0x2efbc);
     expect(f.typeAddress('str')).toBe(0x2b848);
     expect(f.typesRange!.start).toBeLessThanOrEqual(0x2a06c);
   });
