@@ -206,6 +206,11 @@ export function detectStateOptions(elf: ElfImage, hints: FirmwareHints): { optio
     options.mapLookupCache = 128;
     assumed.push('MICROPY_OPT_MAP_LOOKUP_CACHE on with 128 entries (the default from ROM level EXTRA_FEATURES)');
   }
+  const minor = /^v?1\.(\d+)/.exec(hints.gcVersion);
+  if (!v19 && minor && Number(minor[1]) < 20) {
+    // The table follows v1.27's py/mpstate.h (checked on a v1.27.0 build); v1.10–v1.19 moved fields.
+    assumed.push(`v1.27's mp_state_ctx layout for ${hints.gcVersion} (older releases order some fields differently)`);
+  }
   if (options.thread) throw new UserError(`${elf.path}: a threaded build (mp_thread_init): the root range of each thread's state is not modelled`);
   return { options, assumed };
 }
