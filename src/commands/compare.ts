@@ -80,6 +80,17 @@ const command: CommandModule<object, Args> = {
     await repl.close();
     const device = snapshot.parsed;
     const checks = checkAgainstConfig(device, snapshot.device, emu, overrides);
+    if (elf?.version && snapshot.device.version && elf.version !== snapshot.device.version) {
+      // Another release's ELF describes another build: its addresses say nothing about this device.
+      checks.unshift({
+        what: 'firmware ELF',
+        ok: false,
+        platform: true,
+        device: snapshot.device.version,
+        config: `v${elf.version} (${elf.file})`,
+        explain: "the ELF is not this device's firmware: give the ELF of the build the device runs",
+      });
+    }
     const notes: string[] = [];
     for (const i of device.issues.filter((x) => x.severity === 'error').slice(0, 5)) notes.push(`device dump line ${i.line}: ${i.message}`);
     if (!snapshot.complete) notes.push('the device capture is incomplete');

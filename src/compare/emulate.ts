@@ -113,7 +113,7 @@ export function checkAgainstConfig(
     const c: ConfigCheck = { what: 'block size', ok, device: String(device.blockSize), config: String(cfg.blockSize) };
     if (!ok) {
       c.explain = `MICROPY_BYTES_PER_GC_BLOCK differs: this firmware was built with ${device.blockSize}`;
-      if (platformOk) {
+      if (platformOk && buildsAt(spec, { ...overrides, blockSize: device.blockSize })) {
         c.explain += `; pass --block-size ${device.blockSize}`;
         c.fix = ['--block-size', String(device.blockSize)];
       }
