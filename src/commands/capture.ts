@@ -17,6 +17,7 @@ import { readBytes, writeFileAtomic } from '../io/files.js';
 import { serializeImage } from '../image/format.js';
 import { connect, connectOptionsFrom, withSerialOptions, type SerialArgs } from '../serial/connect.js';
 import type { RawRepl } from '../serial/raw-repl.js';
+import { TransportError } from '../serial/errors.js';
 import { snapshotSummary } from '../compare/summary.js';
 
 interface Args extends SerialArgs {
@@ -136,9 +137,13 @@ const command: CommandModule<object, Args> = {
           });
         } catch (e) {
           bar.stop();
-          if (e instanceof RamReadError) {
-            throw new UserError(`--ram: ${e.message} (the snapshot ${file} is saved; no heap image was written)`, interrupted ? 130 : 1);
+          if (interrupted && (e instanceof RamReadError || e instanceof TransportError)) {
+            // A Ctrl-C that reached the board while a command was still being sent clears the
+            // raw REPL's line (pyexec.c), so the rest arrives as a fragment: a SyntaxError
+            // that is the interruption too.
+            throw new UserError(`--ram: interrupted (Ctrl-C); the board is back at its prompt (the snapshot ${file} is saved; no heap image was written)`, 130);
           }
+          if (e instanceof RamReadError) throw new UserError(`--ram: ${e.message} (the snapshot ${file} is saved; no heap image was written)`, 1);
           throw e;
         } finally {
           process.off('SIGINT', onSigint);
