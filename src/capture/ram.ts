@@ -48,14 +48,12 @@ export function planRegionList(plan: RamPlan): Region[] {
 
 /**
  * The one command: [collect,] print stack_use, mem_info(1), -1, each region then -1,
- * collect, mem_info(1). Its shape depends only on the number of regions and the options, so
- * a dry run with the same shape measures the stack depth the real run will have.
+ * collect, mem_info(1).
  */
-export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean; dry?: boolean }): string {
+export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean }): string {
   const reader = plan.located.reader;
   const regions = planRegionList(plan);
-  // The stack region's length is not known before the dry run: it always has a tail
-  // generator, so the dry run and the read have the same shape.
+  // The stack region always has a tail generator: a re-read with another depth keeps the shape.
   const objs = regions.map((r) => regionObjects(reader, r, 'M', r === plan.stack));
   const args: string[] = [];
   const body: string[] = [];
@@ -74,15 +72,7 @@ export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean;
   // The firmware's own next collection, from the same frame: what the emulated one must free.
   body.push('c()', 'i(1)');
   const names = ['c', 'u', 'i', 'p', ...args.map((_, j) => `x${j}`)];
-  // A dry run calls int() where the read collects and dumps: the same calls from the same
-  // frame (the same stack depth), but it neither frees the garbage a --no-collect capture is
-  // about nor prints the dumps.
-  const fns = [
-    o.dry ? 'int' : "__import__('gc').collect",
-    o.stackUse ? "__import__('micropython').stack_use" : 'None',
-    o.dry ? 'int' : "__import__('micropython').mem_info",
-    'print',
-  ];
+  const fns = ["__import__('gc').collect", o.stackUse ? "__import__('micropython').stack_use" : 'None', "__import__('micropython').mem_info", 'print'];
   const inner = `(lambda ${names.join(',')}:(${body.join(',')}))(${[...fns, ...args].join(',')})`;
   return `(lambda M:${inner})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
 }
