@@ -62,6 +62,9 @@ export function captureCode(collect: boolean): string {
   return lines.join('\n');
 }
 
+/** --no-collect: the dump right before the capture command (no collection). */
+export const PRE_DUMP_CODE = "__import__('micropython').mem_info(1)";
+
 /** The footprint probe: the same collection and dump, from a shorter command. */
 export const FOOTPRINT_CODE = "__import__('gc').collect()\n__import__('micropython').mem_info(1)";
 
@@ -120,6 +123,19 @@ export function footprintBlocks(during: ParsedMemInfo, later: ParsedMemInfo): nu
   return n;
 }
 
+/** Blocks free in `before` but in use in `later`: what was allocated in between (no collection ran). */
+export function newlyUsedBlocks(before: ParsedMemInfo, later: ParsedMemInfo): number | undefined {
+  if (before.areas.length === 0 || before.areas.length !== later.areas.length) return undefined;
+  let n = 0;
+  for (let i = 0; i < later.areas.length; i++) {
+    const a = before.areas[i]!.map;
+    const b = later.areas[i]!.map;
+    if (a.length !== b.length || before.areas[i]!.start !== later.areas[i]!.start) return undefined;
+    for (let k = 0; k < b.length; k++) if (a[k] === '.' && b[k] !== '.' && b[k] !== '?') n++;
+  }
+  return n;
+}
+
 /** Thrown when the link fails mid-capture; carries the partial snapshot. */
 export class IncompleteCapture extends Error {
   constructor(
@@ -154,6 +170,19 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
     if (r.stderr) {
       script.error = r.stderr.replace(/\r\n/g, '\n').trimEnd();
       notes.push(`the setup script raised ${r.exception?.type ?? 'an exception'}; the heap was captured as it left it`);
+    }
+  }
+
+  // --no-collect: the footprint cannot come from a later collection (it would free the
+  // garbage this capture is about, and count it as the capture's own). A dump without a
+  // collection right before the capture command instead shows which blocks were free then.
+  let pre: ParsedMemInfo | undefined;
+  if (!collect && (opts.footprint ?? true)) {
+    try {
+      pre = parseMemInfo((await repl.exec(PRE_DUMP_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) })).stdout);
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      notes.push(`could not take the dump before the capture (for its footprint): ${e.message}`);
     }
   }
 
@@ -210,11 +239,25 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
     snap.notes.push(`gc.mem_alloc() printed ${snap.memAlloc} just before the dump, which says used ${snap.parsed.gc.used}: something allocated in between (another thread or an interrupt handler?)`);
   }
 
-  const fp: CaptureFootprint = {
-    method: 'gc.mem_alloc() before the dump vs the dump; blocks in use in the dump but free after the capture command ended (a second, shorter collect + dump)',
-  };
+  const fp: CaptureFootprint = collect
+    ? {
+        method: 'gc.mem_alloc() before the dump vs the dump; blocks in use in the dump but free after the capture command ended (a second, shorter collect + dump)',
+        since: 'collect',
+      }
+    : {
+        method: 'gc.mem_alloc() at the start of the capture command vs the dump; blocks free in a dump taken (without collecting) just before the capture command but in use in its dump',
+        since: 'command start',
+      };
   if (snap.memAlloc !== undefined && snap.parsed.gc) fp.allocatedBeforeDump = snap.parsed.gc.used - snap.memAlloc;
-  if ((opts.footprint ?? true) && snap.complete) {
+  if (!collect) {
+    if (pre && snap.complete) {
+      const n = newlyUsedBlocks(pre, snap.parsed);
+      if (n !== undefined && snap.parsed.blockSize) {
+        fp.codeBlocks = n;
+        fp.codeBytes = n * snap.parsed.blockSize;
+      }
+    }
+  } else if ((opts.footprint ?? true) && snap.complete) {
     try {
       const r2 = await repl.exec(FOOTPRINT_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       const later = parseMemInfo(r2.stdout);

@@ -22,7 +22,7 @@
 import type { FirmwareFacts } from '../elf/firmware.js';
 import type { DumpArea } from '../memdump/index.js';
 import type { Executor } from './device.js';
-import { type Reader, type Region, decodeRead, halfwordExpr, readStatements, words } from './memread.js';
+import { type Reader, type Region, decodeRead, halfwordExpr, readStatements, withM, words } from './memread.js';
 
 export interface LocatedArea {
   atbStart: number;
@@ -37,8 +37,10 @@ export interface LocatedState {
   reader: Reader;
   areas: LocatedArea[];
   roots: { start: number; end: number; from: string };
-  /** MP_STATE_THREAD(stack_top)'s value and where it is. */
-  stackTop?: { value: number; at: number };
+  /** MP_STATE_THREAD(stack_top)'s value and where it is; limit = MP_STATE_THREAD(stack_limit) (the next word). */
+  stackTop?: { value: number; at: number; limit: number };
+  /** micropython.stack_use() in the probe command (a lower bound for the read's depth). */
+  probeStackUse?: number;
   /** micropython.stack_use() exists (MICROPY_STACK_CHECK): the stack depth can be read. */
   stackUse: boolean;
   notes: string[];
@@ -75,7 +77,7 @@ function searchCode(reader: Reader, from: number, to: number, step: number, v0: 
   // next() with a default is v1.10+; StopIteration works everywhere.
   return [
     'try:',
-    ` print(next(a for a in range(${from},${to},${step}) if ${wordIs(reader, 'a', v0, ws)} and ${wordIs(reader, `a+${ws}`, v1, ws)}))`,
+    ` print(${withM(reader, `next(a for a in range(${from},${to},${step}) if ${wordIs(reader, 'a', v0, ws)} and ${wordIs(reader, `a+${ws}`, v1, ws)})`)})`,
     'except StopIteration:',
     ' print(-1)',
   ].join('\n');
@@ -113,6 +115,10 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
       ' print(1)',
       'except:',
       ' print(0)',
+      'try:',
+      " print(__import__('micropython').stack_use())",
+      'except:',
+      ' print(0)',
     ].join('\n'),
     'probing the board',
     o.timeoutMs,
@@ -125,6 +131,7 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
   const pystack = /'pystack_use'/.test(mpDir);
   const hasMem16 = lines[2] === '1';
   const hasUctypes = lines[3] === '1';
+  const probeUse = Number(lines[4]);
   // uctypes views print a whole region per line; mem16 prints every halfword in decimal.
   const reader: Reader | undefined = hasUctypes ? 'uctypes' : hasMem16 ? 'mem16' : undefined;
   if (!reader) throw new LocateError('this firmware has neither uctypes nor machine.mem16, so its memory cannot be read from Python');
@@ -147,7 +154,7 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
   const v19 = isV19(o.version);
   const stackTopAt = v19 ? rootStart + 3 * ws : rootStart - Math.ceil((ws * (1 + (stackUse ? 1 : 0) + (pystack ? 3 : 0)) + 2) / ws) * ws;
   const base = Math.min(rootStart, stackTopAt);
-  const end = poolField + 2 * ws;
+  const end = Math.max(poolField + 2 * ws, stackTopAt + 2 * ws);
   const stateRegion: Region = { start: base, end, name: 'interpreter state' };
   const [state] = decodeRead(reader, await run(repl, readStatements(reader, [stateRegion]), 'reading the interpreter state', o.timeoutMs), [stateRegion]);
   const W = words(state!, ws);
@@ -236,6 +243,7 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
   notes.push(`root pointers ${hx(roots.start)} .. ${hx(roots.end)} (${(roots.end - roots.start) / ws} words) from ${roots.from}`);
 
   const out: LocatedState = { reader, areas, roots, stackUse, notes };
+  if (probeUse > 0) out.probeStackUse = probeUse;
   const top = at(stackTopAt);
   if (o.platform === 'webassembly') {
     notes.push('no stack: the WebAssembly port collects at the top level with the root pointers only (ports/webassembly gc_collect_top_level)');
@@ -244,8 +252,9 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
   } else if (top % ws !== 0 || top <= roots.end) {
     notes.push(`no stack: the word at ${hx(stackTopAt)} (${hx(top)}) is not a stack top`);
   } else {
-    out.stackTop = { value: top, at: stackTopAt };
-    notes.push(`stack top ${hx(top)} (MP_STATE_THREAD(stack_top) at ${hx(stackTopAt)})`);
+    const limit = at(stackTopAt + ws);
+    out.stackTop = { value: top, at: stackTopAt, limit };
+    notes.push(`stack top ${hx(top)} (MP_STATE_THREAD(stack_top) at ${hx(stackTopAt)}), limit ${limit} B`);
   }
   return out;
 }

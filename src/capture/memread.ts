@@ -24,9 +24,16 @@ export const SEPARATOR = '-1';
 
 /** A halfword read expression at address expression `a`. */
 export function halfwordExpr(reader: Reader, a: string): string {
-  return reader === 'mem16'
-    ? `__import__('machine').mem16[${a}]`
-    : `int.from_bytes(__import__('uctypes').bytearray_at(${a},2),'little')`;
+  return reader === 'mem16' ? `M[${a}]` : `int.from_bytes(__import__('uctypes').bytearray_at(${a},2),'little')`;
+}
+
+/**
+ * `expr` evaluated with M bound to machine.mem16 (a lambda parameter, so no global is bound and
+ * the source stays short: on the micro:bit every byte of a command's source and bytecode is
+ * heap the read competes with).
+ */
+export function withM(reader: Reader, expr: string): string {
+  return `(lambda M:${expr})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
 }
 
 /**
@@ -59,13 +66,13 @@ export function regionObjects(reader: Reader, r: Region, m = "__import__('machin
 
 /** Statements that print each region, separated by -1 lines (for small reads). */
 export function readStatements(reader: Reader, regions: Region[]): string {
-  const lines: string[] = [];
+  const parts: string[] = [];
   for (const r of regions) {
-    lines.push('print(-1)');
-    for (const o of regionObjects(reader, r)) lines.push(o.kind === 'print' ? `print(${o.expr})` : `any(${o.expr})`);
+    parts.push('print(-1)');
+    for (const o of regionObjects(reader, r, 'M')) parts.push(o.kind === 'print' ? `print(${o.expr})` : `any(${o.expr})`);
   }
-  lines.push('print(-1)');
-  return lines.join('\n');
+  parts.push('print(-1)');
+  return withM(reader, `(${parts.join(',')})`);
 }
 
 export class MemReadError extends Error {

@@ -6,7 +6,7 @@ import { parseMemInfo, type ParsedMemInfo } from '../memdump/index.js';
 import { TransportError } from '../serial/errors.js';
 import type { Executor } from './device.js';
 import { LocateError, type LocatedState, locateState } from './locate.js';
-import { MemReadError, type Region, decodeRegion, splitSections } from './memread.js';
+import { MemReadError, decodeRegion, splitSections } from './memread.js';
 import { type RamPlan, planRegionList, planRegions, ramCode } from './ram.js';
 
 export interface RamRead {
@@ -104,32 +104,33 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
     throw new RamReadError(`reading the heap raised on the board: ${last}`);
   };
 
-  // The dry run: empty regions, the same command shape, so the same stack depth.
-  let stackUse: number | undefined;
-  if (withStack) {
-    const dry = planRegions(located, 0);
-    // Each region keeps its length mod 16 (whether it has a tail generator); the stack always has one.
-    const shrink = (r: Region): Region => ({ ...r, end: r.start + ((r.end - r.start) % 16) });
-    const empty: RamPlan = { ...dry, areas: dry.areas.map(shrink), roots: shrink(dry.roots) };
-    const r = await exec(empty, false);
-    check(r);
-    stackUse = parseOutput(r.stdout, planRegionList(empty).length)?.stackUse;
-    if (stackUse === undefined) throw new RamReadError('the dry run printed no micropython.stack_use() value');
+  // How deep to read the stack: the read's own stack_use() is only known once it runs, so
+  // read deeper than the probe's depth (within MP_STATE_THREAD(stack_limit): stack memory),
+  // keep what the printed depth says, and read again if it was not deep enough.
+  const top = located.stackTop;
+  let stackRead: number | undefined;
+  if (top) {
+    const limit = top.limit > 0 && top.limit < top.value ? top.limit : 1024;
+    stackRead = Math.min(limit, Math.ceil(((located.probeStackUse ?? 0) + 1024) / 16) * 16);
   }
   for (let attempt = 0; ; attempt++) {
-    const plan = planRegions(located, stackUse);
+    const plan = planRegions(located, stackRead);
     const regions = planRegionList(plan);
     const r = await exec(plan, true);
     check(r);
     const p = parseOutput(r.stdout, regions.length);
     if (!p) throw new RamReadError(`the read printed ${splitSections(r.stdout).length - 2} of ${regions.length} regions`);
-    if (withStack && p.stackUse !== stackUse) {
-      if (attempt < 2) {
-        notes.push(`the stack depth changed from ${stackUse} to ${p.stackUse} B between the dry run and the read; read again`);
-        stackUse = p.stackUse;
-        continue;
+    const stackUse = p.stackUse;
+    if (top && stackRead !== undefined) {
+      if (stackUse === undefined) throw new RamReadError('the read printed no micropython.stack_use() value');
+      if (stackUse > stackRead) {
+        if (attempt < 2 && stackUse <= top.limit) {
+          notes.push(`the read ran ${stackUse} B deep in the stack, deeper than the ${stackRead} B read; read again`);
+          stackRead = Math.ceil((stackUse + 256) / 16) * 16;
+          continue;
+        }
+        throw new RamReadError(`the read ran ${stackUse} B deep in the stack, more than the ${stackRead} B it could read`);
       }
-      notes.push(`the stack depth still changed (${stackUse} → ${p.stackUse} B): the stack bytes are from a slightly different depth`);
     }
     let bytes: Uint8Array[];
     try {
@@ -137,6 +138,12 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
     } catch (e) {
       if (e instanceof MemReadError) throw new RamReadError(e.message);
       throw e;
+    }
+    if (plan.stack && stackUse !== undefined) {
+      // Keep [stack_top - stack_use, stack_top): the frames the collection at the end scans.
+      const k = regions.length - 1;
+      bytes[k] = bytes[k]!.slice(bytes[k]!.length - stackUse);
+      plan.stack = { ...plan.stack, start: plan.stack.end - stackUse };
     }
     const out: RamRead = {
       dump: parseMemInfo(p.dumpText),

@@ -26,13 +26,18 @@ export interface RamPlan {
   stack?: Region;
 }
 
-export function planRegions(located: LocatedState, stackUse: number | undefined): RamPlan {
+/**
+ * The regions a read covers. The stack is read `stackRead` bytes deep from stack_top, at least
+ * as deep as the read's own stack_use() (printed by the same command); the image then keeps
+ * only [stack_top - stack_use, stack_top): what the collection from that frame scans.
+ */
+export function planRegions(located: LocatedState, stackRead: number | undefined): RamPlan {
   const areas = located.areas.map((a, i) => ({ start: a.atbStart, end: a.poolEnd, name: `heap area ${i}` }));
   const roots = { start: located.roots.start, end: located.roots.end, name: 'root pointers' };
   const plan: RamPlan = { located, areas, roots };
-  if (located.stackTop && stackUse !== undefined) {
+  if (located.stackTop && stackRead !== undefined) {
     const top = located.stackTop.value;
-    plan.stack = { start: top - stackUse, end: top, name: 'stack' };
+    plan.stack = { start: top - stackRead, end: top, name: 'stack' };
   }
   return plan;
 }
@@ -43,14 +48,12 @@ export function planRegionList(plan: RamPlan): Region[] {
 
 /**
  * The one command: [collect,] print stack_use, mem_info(1), -1, each region then -1,
- * collect, mem_info(1). Its shape depends only on the number of regions and the options, so
- * a dry run with the same shape measures the stack depth the real run will have.
+ * collect, mem_info(1).
  */
 export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean }): string {
   const reader = plan.located.reader;
   const regions = planRegionList(plan);
-  // The stack region's length is not known before the dry run: it always has a tail
-  // generator, so the dry run and the read have the same shape.
+  // The stack region always has a tail generator: a re-read with another depth keeps the shape.
   const objs = regions.map((r) => regionObjects(reader, r, 'M', r === plan.stack));
   const args: string[] = [];
   const body: string[] = [];
@@ -69,12 +72,7 @@ export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean 
   // The firmware's own next collection, from the same frame: what the emulated one must free.
   body.push('c()', 'i(1)');
   const names = ['c', 'u', 'i', 'p', ...args.map((_, j) => `x${j}`)];
-  const fns = [
-    "__import__('gc').collect",
-    o.stackUse ? "__import__('micropython').stack_use" : 'None',
-    "__import__('micropython').mem_info",
-    'print',
-  ];
+  const fns = ["__import__('gc').collect", o.stackUse ? "__import__('micropython').stack_use" : 'None', "__import__('micropython').mem_info", 'print'];
   const inner = `(lambda ${names.join(',')}:(${body.join(',')}))(${[...fns, ...args].join(',')})`;
   return `(lambda M:${inner})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
 }

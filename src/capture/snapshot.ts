@@ -28,8 +28,10 @@ export interface CaptureFootprint {
   /** Blocks in use in the capture's dump that are free once the capture command has ended. */
   codeBlocks?: number;
   codeBytes?: number;
-  /** Bytes allocated by the capture code between gc.collect() and mem_info (expected 0). */
+  /** Bytes allocated by the capture code between gc.collect() (or, with --no-collect, the command's start) and mem_info (expected 0). */
   allocatedBeforeDump?: number;
+  /** What allocatedBeforeDump counts from: the capture's gc.collect(), or (--no-collect) the start of the capture command. Absent in older snapshots (collect). */
+  since?: 'collect' | 'command start';
   /** How it was measured, in words. */
   method: string;
 }

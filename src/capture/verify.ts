@@ -39,6 +39,34 @@ export function freedBlocks(beforeText: string, afterText: string): number {
   return n;
 }
 
+/**
+ * Heads of `before` that `later` no longer has (no head of the same length at the same
+ * block): freed by a collection in between, even when the space was re-used since. Objects
+ * never move, and without user code nothing shrinks or grows them.
+ */
+export function vanishedHeads(beforeText: string, laterText: string): number {
+  const b = parseMemInfo(beforeText);
+  const a = parseMemInfo(laterText);
+  let n = 0;
+  for (const x of b.areas) {
+    const y = a.areas.find((z) => z.start === x.start);
+    for (let k = 0; k < x.map.length; k++) {
+      const c = x.map[k]!;
+      if (c === '.' || c === '=' || c === '?') continue;
+      let len = 1;
+      while (x.map[k + len] === '=') len++;
+      let same = !!y && y.map[k] !== '.' && y.map[k] !== '=' && y.map[k] !== undefined;
+      if (same) {
+        let l2 = 1;
+        while (y!.map[k + l2] === '=') l2++;
+        same = l2 === len;
+      }
+      if (!same) n++;
+    }
+  }
+  return n;
+}
+
 function firstDifference(a: string, b: string): string {
   const la = a.split('\n');
   const lb = b.split('\n');

@@ -9,7 +9,7 @@ import { IncompleteCapture, captureSnapshot, defaultSnapshotName, profileFor } f
 import { buildHeapImage } from '../capture/ram.js';
 import { RamReadError, readRam } from '../capture/ram-device.js';
 import { checkOutputPath, freeName, imageNameFor, saveSnapshot } from '../capture/save.js';
-import { verifyImage } from '../capture/verify.js';
+import { vanishedHeads, verifyImage } from '../capture/verify.js';
 import { boardSpecWithElf } from '../elf/board.js';
 import type { FirmwareFacts } from '../elf/firmware.js';
 import { UserError } from '../errors.js';
@@ -17,6 +17,7 @@ import { readBytes, writeFileAtomic } from '../io/files.js';
 import { serializeImage } from '../image/format.js';
 import { connect, connectOptionsFrom, withSerialOptions, type SerialArgs } from '../serial/connect.js';
 import type { RawRepl } from '../serial/raw-repl.js';
+import { TransportError } from '../serial/errors.js';
 import { snapshotSummary } from '../compare/summary.js';
 
 interface Args extends SerialArgs {
@@ -136,9 +137,13 @@ const command: CommandModule<object, Args> = {
           });
         } catch (e) {
           bar.stop();
-          if (e instanceof RamReadError) {
-            throw new UserError(`--ram: ${e.message} (the snapshot ${file} is saved; no heap image was written)`, interrupted ? 130 : 1);
+          if (interrupted && (e instanceof RamReadError || e instanceof TransportError)) {
+            // A Ctrl-C that reached the board while a command was still being sent clears the
+            // raw REPL's line (pyexec.c), so the rest arrives as a fragment: a SyntaxError
+            // that is the interruption too.
+            throw new UserError(`--ram: interrupted (Ctrl-C); the board is back at its prompt (the snapshot ${file} is saved; no heap image was written)`, 130);
           }
+          if (e instanceof RamReadError) throw new UserError(`--ram: ${e.message} (the snapshot ${file} is saved; no heap image was written)`, 1);
           throw e;
         } finally {
           process.off('SIGINT', onSigint);
@@ -149,6 +154,17 @@ const command: CommandModule<object, Args> = {
           built = buildHeapImage(ram.dump, ram.plan, ram.bytes, profile, facts ? { elfTypes: facts.types } : {});
         } catch (e) {
           throw new UserError(`--ram: ${e instanceof Error ? e.message : String(e)} (the snapshot ${file} is saved)`, 1);
+        }
+        if (!args.collect) {
+          // Nothing asked for a collection, yet blocks the snapshot shows in use are free in
+          // the read's dump: an allocation of the capture's own found the heap full and the
+          // firmware collected (gc_alloc retries after gc_collect).
+          const lost = vanishedHeads(snapshot.raw, ram.dumpText);
+          if (lost > 0) {
+            ram.notes.push(
+              `the firmware collected on its own between the snapshot and the read (an allocation found the heap full): ${lost} object(s) in ${file} are gone from the image`,
+            );
+          }
         }
         const check = verifyImage(built.image, ram.dumpText, ram.afterText, { platform: snapshot.device.platform });
         const imageFile = ramOut ?? freeName(imageNameFor(file!));

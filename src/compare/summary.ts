@@ -31,7 +31,9 @@ export function snapshotSummary(s: Snapshot): string {
   if (f) {
     const parts: string[] = [];
     if (f.codeBlocks !== undefined) parts.push(`${f.codeBlocks} blocks (${f.codeBytes} bytes) held by the capture command during the dump`);
-    if (f.allocatedBeforeDump !== undefined) parts.push(`${f.allocatedBeforeDump} bytes allocated between gc.collect() and the dump`);
+    if (f.allocatedBeforeDump !== undefined) {
+      parts.push(`${f.allocatedBeforeDump} bytes allocated between ${f.since === 'command start' ? "the capture command's start (no gc.collect() ran)" : 'gc.collect()'} and the dump`);
+    }
     if (parts.length) out.push(`  capture footprint: ${parts.join('; ')}${s.rawPaste === false ? ' (chunked raw mode: the REPL line buffer also holds the source)' : ''}`);
   }
   if (s.script) out.push(`  setup script ${s.script.file}${s.script.error ? ` raised: ${s.script.error.split('\n').pop()}` : ' ran'}`);
