@@ -28,6 +28,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { createOutputRing, OutputRing, type OutputRingBuffers } from './output-ring.js';
 import { createStdinRing, StdinRing, type StdinRingBuffers } from './stdin-ring.js';
 import type { FromWorker, InterruptAddresses, ToWorker, WorkerInit } from './worker-protocol.js';
 
@@ -100,6 +101,11 @@ export class MicroPythonDevice {
   private queue: number[] = [];
   private readonly ringBuffers: StdinRingBuffers = createStdinRing();
   private readonly ring = new StdinRing(this.ringBuffers);
+  private readonly outputBuffers: OutputRingBuffers = createOutputRing();
+  private readonly outputRing = new OutputRing(this.outputBuffers);
+  private readonly following: { stop(): void };
+  /** The end of the output so far: the raw banner may arrive in two pieces. */
+  private outputTail = '';
   private memory: Int32Array | undefined;
   private irq: InterruptAddresses | undefined;
   private mode: 'friendly' | 'raw' = 'friendly';
@@ -118,6 +124,7 @@ export class MicroPythonDevice {
     private readonly send: (bytes: Uint8Array) => void,
   ) {
     this.window = opts.rawPasteWindow ?? 128;
+    this.following = this.outputRing.follow((b) => this.output(b));
   }
 
   /** Boots MicroPython; the boot banner goes to `send` only when `banner` is true. */
@@ -145,6 +152,7 @@ export class MicroPythonDevice {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.watchdog);
+    this.following.stop();
     this.queue.length = 0;
     void this.worker?.terminate();
     this.worker = undefined;
@@ -160,6 +168,7 @@ export class MicroPythonDevice {
       fixedHeap: this.opts.fixedHeap,
       fsDir: this.opts.fsDir,
       ring: this.ringBuffers,
+      output: this.outputBuffers,
       resetCause,
     };
     const worker = new Worker(workerPath(), { workerData: init });
@@ -168,6 +177,7 @@ export class MicroPythonDevice {
       let booted = false;
       worker.on('message', (m: FromWorker) => {
         if (this.worker !== worker || this.closed) return;
+        this.drainOutput();
         if (!booted && m.t === 'ready') {
           booted = true;
           this.ready(m);
@@ -202,9 +212,6 @@ export class MicroPythonDevice {
 
   private onMessage(m: FromWorker): void {
     switch (m.t) {
-      case 'out':
-        this.output(m.bytes);
-        return;
       case 'ready':
         this.ready(m);
         this.output(m.banner);
@@ -233,6 +240,7 @@ export class MicroPythonDevice {
     const old = this.worker;
     this.worker = undefined;
     void old?.terminate();
+    this.drainOutput();
     this.stats.restarts++;
     if (reason && !this.stuckNoticeGiven) {
       this.stuckNoticeGiven = true;
@@ -253,12 +261,19 @@ export class MicroPythonDevice {
 
   // ------------------------------------------------------------------ output, interrupts
 
+  private drainOutput(): void {
+    const b = this.outputRing.drain();
+    if (b.length > 0) this.output(b);
+  }
+
   private output(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(RAW_BANNER)) {
+    const text = this.outputTail + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    if (text.includes(RAW_BANNER)) {
       this.mode = 'raw';
       this.rawLineLen = 0;
-    }
+      this.outputTail = '';
+    } else this.outputTail = text.slice(-RAW_BANNER.length);
     this.send(bytes);
   }
 

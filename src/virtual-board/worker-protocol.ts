@@ -1,6 +1,7 @@
 // Messages between the virtual board's main thread (pty, serial protocol, watchdog) and
 // the worker thread that runs the interpreter.
 
+import type { OutputRingBuffers } from './output-ring.js';
 import type { StdinRingBuffers } from './stdin-ring.js';
 
 export interface WorkerInit {
@@ -12,6 +13,7 @@ export interface WorkerInit {
   /** Host directory holding the board's flash. */
   fsDir: string;
   ring: StdinRingBuffers;
+  output: OutputRingBuffers;
   /** machine.reset_cause() after boot: 1 power-on, 2 hard reset. */
   resetCause: number;
 }
@@ -41,8 +43,8 @@ export type ToWorker =
   /** PYEXEC_FORCED_EXIT was returned: reboot the interpreter, staying in `mode`. */
   | { t: 'soft-reset'; raw: boolean };
 
+/** Output itself travels through the output ring (output-ring.ts), drained before each of these. */
 export type FromWorker =
-  | { t: 'out'; bytes: Uint8Array }
   /** The interpreter (re)booted: its memory (shared) and the interrupt words in it. */
   | { t: 'ready'; memory: WasmMemory; interrupt: InterruptAddresses | undefined; banner: Uint8Array }
   /** The request finished; `ret` is pyexec's status (0x100: soft reset asked for). */

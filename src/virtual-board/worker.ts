@@ -19,6 +19,7 @@ import { loadMicroPython, type MicroPythonInstance } from '@micropython/micropyt
 import { toMicroPythonErrno } from './errno.js';
 import { hostFs, type EmscriptenFS } from './host-fs.js';
 import { BOOT_PY, MACHINE_PY, PROBE_PY } from './machine-py.js';
+import { OutputRing } from './output-ring.js';
 import { StdinRing } from './stdin-ring.js';
 import { withFixedSharedMemory } from './wasm-patch.js';
 import type { FromWorker, InterruptAddresses, ToWorker, WasmMemory, WorkerInit } from './worker-protocol.js';
@@ -34,6 +35,7 @@ const SCRATCH_BYTES = 256 * 1024 - 64;
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const ring = new StdinRing(init.ring);
+const output = new OutputRing(init.output);
 const post = (m: FromWorker): void => port.postMessage(m);
 
 interface WasmExports {
@@ -66,7 +68,7 @@ function flushOut(cooked: boolean): void {
   } else {
     lastWasCR = bytes[bytes.length - 1] === 13;
   }
-  if (sink === 'host') post({ t: 'out', bytes: Uint8Array.from(sent) });
+  if (sink === 'host') output.write(sent);
   else sink.push(...sent);
 }
 
@@ -139,10 +141,10 @@ function wrapImports(imports: Record<string, Record<string, unknown>>): void {
         };
       } else if (name === 'fd_write') {
         mod[name] = (fd: number, ...a: number[]) => {
-          const console = fd === 1 || fd === 2;
-          const cooked = console ? isCookedWrite() : true;
           const r = fn(fd, ...a);
-          if (console) flushOut(cooked);
+          // Only a write with a "\n" in it needs to know whether it is text (the stack is
+          // the same here as before the call).
+          if (fd === 1 || fd === 2) flushOut(out.includes(10) ? isCookedWrite() : true);
           return r > 0 ? toMicroPythonErrno(r) : r;
         };
       } else if (name.startsWith('fd_')) {
