@@ -90,6 +90,6 @@ del gc
 export const PROBE_PY = `\
 import sys
 print(".")
-sys.stdout.buffer.write(b".")
+sys.stdout.buffer.write(b".\\n")
 del sys
 `;

@@ -118,7 +118,6 @@ function learnRawWriteFrame(stacks: number[][]): void {
 let exportsOfLast: WasmExports | undefined;
 let interruptsSeen = ring.interrupts;
 let tickOffset = 0;
-let tickInterrupts = ring.interrupts;
 let lastTick = NaN;
 let sameTick = 0;
 const nap = new Int32Array(new SharedArrayBuffer(4));
@@ -158,13 +157,11 @@ function wrapImports(imports: Record<string, Record<string, unknown>>): void {
         mod[name] = () => 0;
       } else if (name === 'mp_js_ticks_ms') {
         mod[name] = () => {
-          // A Ctrl-C moves the clock far ahead once, which ends mp_hal_delay_ms's
-          // `while (ticks - start < ms)`; the VM then raises the pending KeyboardInterrupt.
-          const seen = ring.interrupts;
-          if (seen !== tickInterrupts) {
-            tickInterrupts = seen;
-            tickOffset += 0x80000000;
-          }
+          // While a KeyboardInterrupt is pending the clock leaps 2^31 ms at every reading,
+          // which ends mp_hal_delay_ms's `while (ticks - start < ms)` (a board's delay
+          // checks for pending exceptions instead); the VM then raises it. time.ticks_ms()
+          // keeps 30 bits, so Python never sees the leaps.
+          if (interruptPending()) tickOffset += 0x80000000;
           const t = fn();
           if (t === lastTick) {
             // Called over and over within one millisecond: a sleep's busy-wait. Nap.
@@ -320,6 +317,12 @@ function lendScratch(ex: WasmExports, module: unknown): void {
 let mp!: MicroPythonInstance;
 let irq: InterruptAddresses | undefined;
 
+let memoryWords: Int32Array | undefined;
+
+function interruptPending(): boolean {
+  return irq !== undefined && memoryWords !== undefined && memoryWords[irq.pending >> 2] === irq.exception;
+}
+
 /** Clears a KeyboardInterrupt the main thread made pending; true if there was one. */
 function takePendingInterrupt(): boolean {
   if (!irq || !exportsOfLast) return false;
@@ -339,6 +342,7 @@ async function boot(): Promise<{ memory: WasmMemory; interrupt: InterruptAddress
   const ex = exportsOfLast!;
   const interrupt = findInterruptWords(ex);
   irq = interrupt;
+  memoryWords = new Int32Array(ex.memory.buffer);
   lendScratch(ex, mp._module);
   if (init.fixedHeap) fillFreeMemory(ex);
   const FS = mp.FS as EmscriptenFS;
