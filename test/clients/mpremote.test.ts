@@ -3,7 +3,7 @@
 // Ctrl-C, and the board listed by `mcu-gc ports`.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,10 +56,21 @@ describe.skipIf(missing !== undefined)('mpremote against the virtual board', () 
     const restarts = board.stats.restarts;
     const reset = await mpremote(board.path, ['reset']);
     expect(reset.code).toBe(0);
+    // mpremote leaves without waiting (exec --no-follow); the board resets 100 ms later.
+    while (board.stats.restarts === restarts) await new Promise((r) => setTimeout(r, 20));
     expect(board.stats.restarts).toBe(restarts + 1);
     const after = await mpremote(board.path, ['exec', 'import machine\nprint(machine.reset_cause() == machine.HARD_RESET, open("kept.txt").read())']);
     expect(after.stderr).toBe('');
     expect(after.stdout.trim()).toBe('True xxxxx');
+  });
+
+  it('mount: the board imports from a host directory (binary protocol over stdin and sys.stdout.buffer)', async () => {
+    const share = join(dir, 'share');
+    mkdirSync(share);
+    writeFileSync(join(share, 'hostmod.py'), 'print("imported from the host")\nvalue = 6 * 7\n');
+    const r = await mpremote(board.path, ['mount', share, 'exec', 'import hostmod, os\nprint(hostmod.value, os.listdir("/remote"))']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain("imported from the host\r\n42 ['hostmod.py']\r\n");
   });
 
   it('mcu-gc ports lists the running virtual board', async () => {
