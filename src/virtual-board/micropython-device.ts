@@ -114,6 +114,8 @@ export class MicroPythonDevice {
   private held: number[] = [];
   private paste: { data: number[]; credit: number; sinceCredit: number } | undefined;
   private interruptedRequest = false;
+  /** What the worker is doing while the state is busy. */
+  private request: ToWorker['t'] = 'chars';
   private watchdog: NodeJS.Timeout | undefined;
   private stuckNoticeGiven = false;
   private closed = false;
@@ -143,7 +145,8 @@ export class MicroPythonDevice {
       return;
     }
     for (const b of chunk) {
-      if (b === 0x03) this.interrupt();
+      // During a soft reboot no Python runs: Ctrl-C waits for the new REPL, like any byte.
+      if (b === 0x03 && this.request !== 'soft-reset') this.interrupt();
       else this.stats.stdinOverflow += this.ring.push([b]);
     }
   }
@@ -324,6 +327,7 @@ export class MicroPythonDevice {
 
   private post(m: ToWorker): void {
     this.state = 'busy';
+    this.request = m.t;
     // Whatever the host sent after this request is what running code would read first.
     if (this.queue.length > 0) {
       this.stats.stdinOverflow += this.ring.push(this.queue);

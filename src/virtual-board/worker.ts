@@ -92,6 +92,14 @@ function wasmFrames(): number[] {
   return frames;
 }
 
+/** Address of the "\n" literal print() ends lines with (learnt from PROBE_PY). */
+let printEnd = 0;
+let probeIov: number[] = [];
+
+function iovBase(iov: number): number {
+  return memoryWords ? memoryWords[iov >> 2]! >>> 0 : -1;
+}
+
 function isCookedWrite(): boolean {
   if (probes) {
     probes.push(wasmFrames());
@@ -139,11 +147,13 @@ function wrapImports(imports: Record<string, Record<string, unknown>>): void {
           return typeof r === 'number' && r < 0 ? -toMicroPythonErrno(-r) : r;
         };
       } else if (name === 'fd_write') {
-        mod[name] = (fd: number, ...a: number[]) => {
-          const r = fn(fd, ...a);
+        mod[name] = (fd: number, iov: number, iovcnt: number, pnum: number) => {
+          if (probes && (fd === 1 || fd === 2)) probeIov.push(iovcnt === 1 ? iovBase(iov) : 0);
+          const r = fn(fd, iov, iovcnt, pnum);
           // Only a write with a "\n" in it needs to know whether it is text (the stack is
-          // the same here as before the call).
-          if (fd === 1 || fd === 2) flushOut(out.includes(10) ? isCookedWrite() : true);
+          // the same here as before the call). print()'s line end is the commonest, and
+          // comes from one string literal: known by its address, it needs no stack.
+          if (fd === 1 || fd === 2) flushOut(!out.includes(10) || (printEnd !== 0 && iovcnt === 1 && iovBase(iov) === printEnd) || isCookedWrite());
           return r > 0 ? toMicroPythonErrno(r) : r;
         };
       } else if (name.startsWith('fd_')) {
@@ -352,8 +362,11 @@ async function boot(): Promise<{ memory: WasmMemory; interrupt: InterruptAddress
   (FS as unknown as { writeFile(p: string, d: string): void }).writeFile('/.mcu-gc/machine.py', MACHINE_PY);
   if (!rawWriteFrame) {
     probes = [];
+    probeIov = [];
     mp.runPython(PROBE_PY);
     learnRawWriteFrame(probes);
+    // PROBE_PY's writes: print's "." and its "\n", then the buffer's ".\n".
+    if (probeIov.length === 3 && probeIov[1]! > 0) printEnd = probeIov[1]!;
     probes = undefined;
   }
   mp.runPython(BOOT_PY);
