@@ -84,8 +84,11 @@ export async function startVirtualBoard(opts: VirtualBoardOptions = {}): Promise
   const fsDir = opts.fsDir ?? mkdtempSync(join(tmpdir(), 'mcu-gc-vb-flash-'));
   if (!tempFs) mkdirSync(fsDir, { recursive: true });
   const removeFs = (): void => {
+    process.off('exit', removeFs);
     if (tempFs) rmSync(fsDir, { recursive: true, force: true });
   };
+  // A process that ends without close() (an uncaught error) still leaves no flash behind.
+  if (tempFs) process.on('exit', removeFs);
   const notice = opts.onNotice ?? ((m: string) => process.stderr.write(m + '\n'));
 
   let pty;
