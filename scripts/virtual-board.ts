@@ -5,9 +5,9 @@
 import { startVirtualBoard } from '../src/virtual-board/board.js';
 import { parseByteSize } from '../src/virtual-board/size.js';
 
-const heapArg = process.argv[2] ?? '64k';
-const heapSize = parseByteSize(heapArg);
-if (heapSize === undefined) {
+const heapArg = process.argv[2];
+const heapSize = heapArg === undefined ? undefined : parseByteSize(heapArg);
+if (heapArg !== undefined && heapSize === undefined) {
   process.stderr.write(`virtual-board: bad heap size ${JSON.stringify(heapArg)} (e.g. 64k)\n`);
   process.exit(2);
 }

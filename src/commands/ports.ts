@@ -9,7 +9,7 @@ interface Args {
 
 const command: CommandModule<object, Args> = {
   command: 'ports',
-  describe: 'List serial ports: path, USB VID:PID, serial number, description (like mpremote devs)',
+  describe: 'List serial ports: path, USB VID:PID, serial number, description (like mpremote devs), and running mcu-gc virtual boards',
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: async (args) => {
     const ports = await listPorts();

@@ -15,6 +15,7 @@
 import { SerialPort } from 'serialport';
 import { UserError } from '../errors.js';
 import { listPortsFromSysfs, type SerialPortEntry } from './sysfs-ports.js';
+import { listRunningBoards } from '../virtual-board/registry.js';
 
 export type { SerialPortEntry } from './sysfs-ports.js';
 
@@ -67,7 +68,19 @@ export async function listPorts(): Promise<SerialPortEntry[]> {
   const ports = process.platform === 'linux' ? listPortsFromSysfs() : [];
   const seen = new Set(ports.map((p) => p.path));
   for (const e of await listPortsWithSerialport()) if (!seen.has(e.path)) ports.push(e);
+  for (const e of virtualBoardPorts()) if (!seen.has(e.path)) ports.push(e);
   return sortPorts(ports);
+}
+
+/**
+ * Running `mcu-gc virtual-board`s (their ptys are in no system list). They have no USB
+ * VID:PID, so `auto` never picks one, as mpremote would not.
+ */
+function virtualBoardPorts(): SerialPortEntry[] {
+  return listRunningBoards().map((b) => ({
+    path: b.path,
+    description: `mcu-gc virtual board (MicroPython WebAssembly, pid ${b.pid}${b.link ? `, link ${b.link}` : ''})`,
+  }));
 }
 
 async function listPortsWithSerialport(): Promise<SerialPortEntry[]> {

@@ -1,26 +1,36 @@
 // The device side of a MicroPython board's serial REPL, backed by the official MicroPython
-// WebAssembly build (npm @micropython/micropython-webassembly-pyscript, v1.27.0). Bytes in,
-// bytes out, exactly as a board's USB CDC port would carry them.
+// WebAssembly build (npm @micropython/micropython-webassembly-pyscript, v1.27.0), which
+// runs in a worker thread (worker.ts). This side, on the main thread, is what a board's
+// USB/UART driver and the part of its main loop around the REPL do: it always answers.
 //
-// The wasm port runs the real event-driven REPL (shared/runtime/pyexec.c,
-// pyexec_event_repl_process_char): friendly REPL, raw REPL, its framing, tracebacks. Two
-// things a board's main loop does are missing from it, so this file supplies them:
-//
+// * Bytes from the host go to the interpreter's event-driven REPL (shared/runtime/pyexec.c,
+//   pyexec_event_repl_process_char) in batches that end where execution can start; while
+//   Python runs they go to the stdin ring instead (sys.stdin, input()), and what Python did
+//   not read goes back to the REPL afterwards, as a board's one ring buffer behaves.
+// * Ctrl-C while Python runs is the interrupt character: the two words that
+//   mp_sched_keyboard_interrupt() writes are written into the worker's shared memory, so
+//   even `while True: pass` stops with KeyboardInterrupt. Where no pending-exception check
+//   is reached (a long C loop), the interpreter is restarted after 1 s — a hard reset: the
+//   board's banner and prompt, files kept — and that is said once on stderr.
 // * Raw-paste mode. pyexec.c's raw-paste reader calls mp_hal_stdin_rx_chr(), which the
-//   wasm port defines as `(0)` (ports/webassembly/mphalport.h): it would lex NUL bytes
-//   forever. The wire side of do_reader_stdin/mp_reader_stdin_* is therefore implemented
-//   here — "R\x01", the window (MICROPY_REPL_STDIN_BUFFER_MAX/2 = 128, u16 LE), "\x01"
-//   credits each time a window is consumed, "\x04" at the end — and the received code is then
-//   compiled and run with the port's own exec (see runPasted). Unlike a board, compilation
-//   starts after the last byte, so a syntax error does not end the transfer early.
+//   wasm port defines as `(0)` (ports/webassembly/mphalport.h), so the wire side of
+//   do_reader_stdin/mp_reader_stdin_* is implemented here — "R\x01", the window
+//   (MICROPY_REPL_STDIN_BUFFER_MAX/2 = 128, u16 LE), "\x01" credits each time a window is
+//   consumed, "\x04" at the end — on this thread, so credits and the end acknowledgement
+//   are never late whatever Python is doing; the code then runs in the worker. Unlike a
+//   board, compilation starts after the last byte, so a syntax error does not end the
+//   transfer early.
 // * Soft reset. When the REPL returns PYEXEC_FORCED_EXIT (Ctrl-D on an empty line,
 //   SystemExit) a board's main() prints "MPY: soft reboot", re-initialises and re-enters
-//   the REPL in the same mode; here a fresh wasm instance is created the same way.
-//
-// Code runs synchronously on the JavaScript thread: the wasm port has no asynchronous
-// Ctrl-C, so an endless loop cannot be interrupted (restart the virtual board).
+//   the REPL in the same mode; here the worker boots a fresh interpreter the same way. The
+//   flash is a host directory, so files survive it.
 
-import { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createOutputRing, OutputRing, type OutputRingBuffers } from './output-ring.js';
+import { createStdinRing, StdinRing, type StdinRingBuffers } from './stdin-ring.js';
+import type { FromWorker, InterruptAddresses, ToWorker, WorkerInit } from './worker-protocol.js';
 
 /** How the device answers a raw-paste request. */
 export type RawPasteMode =
@@ -34,9 +44,17 @@ export type RawPasteMode =
 export interface DeviceOptions {
   /** MicroPython GC heap size in bytes. */
   heapSize: number;
+  /** Linear memory in 64 KiB pages (see board.ts). */
+  memoryPages: number;
+  /** The heap may not grow at all (no --memory given). */
+  fixedHeap: boolean;
+  /** Host directory that holds the flash. */
+  fsDir: string;
   rawPaste?: RawPasteMode;
   /** Raw-paste flow-control window in bytes (MICROPY_REPL_STDIN_BUFFER_MAX / 2). */
   rawPasteWindow?: number;
+  /** One-line notices for the person running the board (stderr in the CLI). */
+  onNotice?: (message: string) => void;
 }
 
 export interface DeviceStats {
@@ -46,29 +64,60 @@ export interface DeviceStats {
   softResets: number;
   /** Bytes a host sent in raw-paste mode beyond the window it had been granted. */
   flowControlViolations: number;
-}
-
-interface Mp {
-  replInit(): void;
-  replProcessChar(c: number): number;
-  runPython(code: string): unknown;
-  _module: unknown;
+  /** Ctrl-C received while Python ran. */
+  interrupts: number;
+  /** Interpreter restarts: machine.reset(), or Python that Ctrl-C could not stop. */
+  restarts: number;
+  /** Bytes lost because the stdin ring was full (as on a board). */
+  stdinOverflow: number;
 }
 
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n';
 const PYEXEC_FORCED_EXIT = 0x100;
+const STUCK_MS = 1000;
+const RESET_CAUSE = { powerOn: 1, hard: 2 } as const;
+
+/** The compiled worker. From source (vitest on Node 20, which cannot load TypeScript in a worker) that is the build in dist/. */
+function workerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const built = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/virtual-board/worker.js', import.meta.url)) : fileURLToPath(new URL('./worker.js', import.meta.url));
+  if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build`);
+  return built;
+}
 
 export class MicroPythonDevice {
-  readonly stats: DeviceStats = { rawPasteRequests: 0, rawPasteExecs: 0, rawExecs: 0, softResets: 0, flowControlViolations: 0 };
-  private mp!: Mp;
-  private out: number[] = [];
+  readonly stats: DeviceStats = {
+    rawPasteRequests: 0,
+    rawPasteExecs: 0,
+    rawExecs: 0,
+    softResets: 0,
+    flowControlViolations: 0,
+    interrupts: 0,
+    restarts: 0,
+    stdinOverflow: 0,
+  };
+  private worker: Worker | undefined;
+  private state: 'booting' | 'idle' | 'busy' = 'booting';
+  private queue: number[] = [];
+  private readonly ringBuffers: StdinRingBuffers = createStdinRing();
+  private readonly ring = new StdinRing(this.ringBuffers);
+  private readonly outputBuffers: OutputRingBuffers = createOutputRing();
+  private readonly outputRing = new OutputRing(this.outputBuffers);
+  private readonly following: { stop(): void };
+  /** The end of the output so far: the raw banner may arrive in two pieces. */
+  private outputTail = '';
+  private memory: Int32Array | undefined;
+  private irq: InterruptAddresses | undefined;
   private mode: 'friendly' | 'raw' = 'friendly';
   /** Length of the raw REPL's line buffer (shadowed: a raw-paste request needs it empty). */
   private rawLineLen = 0;
   private held: number[] = [];
   private paste: { data: number[]; credit: number; sinceCredit: number } | undefined;
-  private input: number[] = [];
-  private busy = false;
+  private interruptedRequest = false;
+  /** What the worker is doing while the state is busy. */
+  private request: ToWorker['t'] = 'chars';
+  private watchdog: NodeJS.Timeout | undefined;
+  private stuckNoticeGiven = false;
   private closed = false;
   private readonly window: number;
 
@@ -77,79 +126,276 @@ export class MicroPythonDevice {
     private readonly send: (bytes: Uint8Array) => void,
   ) {
     this.window = opts.rawPasteWindow ?? 128;
+    this.following = this.outputRing.follow((b) => this.output(b));
   }
 
   /** Boots MicroPython; the boot banner goes to `send` only when `banner` is true. */
   static async boot(opts: DeviceOptions, send: (bytes: Uint8Array) => void, banner = false): Promise<MicroPythonDevice> {
     const d = new MicroPythonDevice(opts, send);
-    await d.load();
-    d.mp.replInit();
-    const bootText = d.takeOut();
-    if (banner) send(bootText);
+    await d.start(RESET_CAUSE.powerOn, banner);
     return d;
   }
 
-  /** Bytes from the host. Processed in order; output is sent as it is produced. */
+  /** Bytes from the host. */
   receive(chunk: Uint8Array): void {
     if (this.closed) return;
-    for (const b of chunk) this.input.push(b);
-    void this.pump();
+    if (this.state !== 'busy') {
+      for (const b of chunk) this.queue.push(b);
+      this.pump();
+      return;
+    }
+    for (const b of chunk) {
+      // During a soft reboot no Python runs: Ctrl-C waits for the new REPL, like any byte.
+      if (b === 0x03 && this.request !== 'soft-reset') this.interrupt();
+      else this.stats.stdinOverflow += this.ring.push([b]);
+    }
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    this.input.length = 0;
+    clearTimeout(this.watchdog);
+    this.following.stop();
+    this.queue.length = 0;
+    void this.worker?.terminate();
+    this.worker = undefined;
   }
 
-  private async load(): Promise<void> {
-    this.mp = (await loadMicroPython({
-      heapsize: this.opts.heapSize,
-      linebuffer: false,
-      stdout: (bytes: Uint8Array) => {
-        for (const b of bytes) this.out.push(b);
-      },
-    })) satisfies Mp;
+  // ------------------------------------------------------------------ worker lifecycle
+
+  private start(resetCause: number, sendBanner: boolean): Promise<void> {
+    this.state = 'booting';
+    const init: WorkerInit = {
+      heapSize: this.opts.heapSize,
+      memoryPages: this.opts.memoryPages,
+      fixedHeap: this.opts.fixedHeap,
+      fsDir: this.opts.fsDir,
+      ring: this.ringBuffers,
+      output: this.outputBuffers,
+      resetCause,
+    };
+    const worker = new Worker(workerPath(), { workerData: init });
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let booted = false;
+      worker.on('message', (m: FromWorker) => {
+        if (this.worker !== worker || this.closed) return;
+        this.drainOutput();
+        if (!booted && m.t === 'ready') {
+          booted = true;
+          this.ready(m);
+          if (sendBanner) this.output(m.banner);
+          this.state = 'idle';
+          resolve();
+          this.pump();
+          return;
+        }
+        if (!booted && m.t === 'fatal') {
+          booted = true;
+          void worker.terminate();
+          reject(new Error(m.message));
+          return;
+        }
+        this.onMessage(m);
+      });
+      worker.on('error', (e) => {
+        if (this.worker !== worker || this.closed) return;
+        if (!booted) {
+          booted = true;
+          reject(e);
+        } else this.restart(`the interpreter failed (${e.message})`);
+      });
+    });
   }
 
-  private takeOut(): Buffer {
-    const b = Buffer.from(this.out);
-    this.out = [];
-    return b;
+  private ready(m: Extract<FromWorker, { t: 'ready' }>): void {
+    this.memory = new Int32Array(m.memory.buffer);
+    this.irq = m.interrupt;
   }
 
-  private flush(transform?: (b: Buffer) => Buffer): void {
-    if (this.out.length === 0) return;
-    let b = this.takeOut();
-    if (transform) b = transform(b);
-    if (b.includes(RAW_BANNER)) {
+  private onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case 'ready':
+        this.ready(m);
+        this.output(m.banner);
+        return;
+      case 'done':
+        this.requestDone(m.ret);
+        return;
+      case 'hard-reset':
+        this.restart(undefined);
+        return;
+      case 'fatal':
+        this.restart(`the interpreter failed (${m.message})`);
+        return;
+    }
+  }
+
+  /**
+   * A hard reset: a new interpreter (the old one is stopped wherever it is), the board's
+   * banner and friendly prompt. What the host sent meanwhile is kept for the new REPL, so a
+   * client's "\r\x03\r\x01" still gets it into the raw REPL.
+   */
+  private restart(reason: string | undefined): void {
+    if (this.closed) return;
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    const old = this.worker;
+    this.worker = undefined;
+    void old?.terminate();
+    this.drainOutput();
+    this.stats.restarts++;
+    if (reason && !this.stuckNoticeGiven) {
+      this.stuckNoticeGiven = true;
+      this.opts.onNotice?.(`virtual board: ${reason}; restarted the interpreter (a hard reset: files kept, RAM lost)`);
+    }
+    this.memory = undefined;
+    this.irq = undefined;
+    this.queue = [...this.ring.drain(), ...this.queue];
+    this.mode = 'friendly';
+    this.rawLineLen = 0;
+    this.held = [];
+    this.paste = undefined;
+    this.interruptedRequest = false;
+    this.start(RESET_CAUSE.hard, true).catch((e: unknown) => {
+      this.opts.onNotice?.(`virtual board: cannot restart the interpreter: ${(e as Error).message}`);
+    });
+  }
+
+  // ------------------------------------------------------------------ output, interrupts
+
+  private drainOutput(): void {
+    const b = this.outputRing.drain();
+    if (b.length > 0) this.output(b);
+  }
+
+  private output(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const text = this.outputTail + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    if (text.includes(RAW_BANNER)) {
       this.mode = 'raw';
       this.rawLineLen = 0;
-    }
-    if (b.length > 0) this.send(b);
+      this.outputTail = '';
+    } else this.outputTail = text.slice(-RAW_BANNER.length);
+    this.send(bytes);
   }
 
-  private async pump(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      while (this.input.length > 0 && !this.closed) {
-        const c = this.input.shift()!;
-        const ret = this.byte(c);
-        if (ret & PYEXEC_FORCED_EXIT) await this.softReset();
+  /** Ctrl-C while a request runs: what a board's UART handler does for the interrupt char. */
+  private interrupt(): void {
+    this.stats.interrupts++;
+    this.interruptedRequest = true;
+    this.ring.interrupt();
+    const mem = this.memory;
+    const a = this.irq;
+    if (mem && a) {
+      // mp_sched_keyboard_interrupt(): forget the last traceback, make the static
+      // KeyboardInterrupt pending, and flag the scheduler if it is idle.
+      Atomics.store(mem, (a.exception + 8) >> 2, 0);
+      Atomics.store(mem, a.pending >> 2, a.exception);
+      Atomics.compareExchange(mem, a.sched >> 2, a.schedIdle, a.schedPending);
+    }
+    this.watchdog ??= setTimeout(() => {
+      this.watchdog = undefined;
+      if (this.state === 'busy') this.restart(`Python did not stop within ${STUCK_MS / 1000} s of Ctrl-C`);
+    }, STUCK_MS);
+  }
+
+  private requestDone(ret: number): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    if (ret & PYEXEC_FORCED_EXIT) {
+      this.stats.softResets++;
+      this.memory = undefined;
+      this.irq = undefined;
+      this.post({ t: 'soft-reset', raw: this.mode === 'raw' });
+      return;
+    }
+    const back = this.ring.drain();
+    const mem = this.memory;
+    const a = this.irq;
+    if (this.interruptedRequest && mem && a && Atomics.load(mem, a.pending >> 2) === a.exception) {
+      // The Ctrl-C came when no Python was running (between REPL characters): it was a
+      // REPL character after all, as it is on a board whose interrupt char is disabled then.
+      Atomics.store(mem, a.pending >> 2, 0);
+      back.unshift(0x03);
+    }
+    this.interruptedRequest = false;
+    this.queue = [...back, ...this.queue];
+    this.state = 'idle';
+    this.pump();
+  }
+
+  private post(m: ToWorker): void {
+    this.state = 'busy';
+    this.request = m.t;
+    // Whatever the host sent after this request is what running code would read first.
+    if (this.queue.length > 0) {
+      this.stats.stdinOverflow += this.ring.push(this.queue);
+      this.queue = [];
+    }
+    this.worker?.postMessage(m);
+  }
+
+  // ------------------------------------------------------------------ the REPL side
+
+  private pump(): void {
+    const batch: number[] = [];
+    while (this.state === 'idle' && this.queue.length > 0 && !this.closed) {
+      const c = this.queue.shift()!;
+      if (this.paste) {
+        const code = this.pasteByte(c);
+        if (code) {
+          this.flushBatch(batch);
+          this.post({ t: 'paste', code });
+        }
+        continue;
       }
-    } finally {
-      this.busy = false;
+      if (batch.length > 0 && this.held.length === 0 && this.mode === 'raw' && this.rawLineLen === 0 && c === 0x05) {
+        // Perhaps a raw-paste request: the REPL first catches up, so that the reply
+        // follows everything earlier bytes print and the paste data stays on this side.
+        this.queue.unshift(c);
+        break;
+      }
+      for (const b of this.requestFilter(c)) {
+        batch.push(b);
+        this.shadow(b);
+      }
+      if (this.startsSomething(c)) this.flushBatch(batch);
     }
+    this.flushBatch(batch);
   }
 
-  /** One host byte; returns the REPL's status (PYEXEC_FORCED_EXIT asks for a soft reset). */
-  private byte(c: number): number {
-    if (this.paste) return this.pasteByte(c);
+  private flushBatch(batch: number[]): void {
+    if (batch.length === 0 || this.state !== 'idle') return;
+    const bytes = Uint8Array.from(batch);
+    batch.length = 0;
+    this.post({ t: 'chars', bytes });
+  }
+
+  /** A byte after which the REPL may run code, reboot or switch modes: the batch ends there. */
+  private startsSomething(c: number): boolean {
+    if (c >= 0x01 && c <= 0x05) return true;
+    return this.mode === 'friendly' && (c === 0x0d || c === 0x0a);
+  }
+
+  /** Tracks the raw REPL's line length for bytes handed to the REPL. */
+  private shadow(c: number): void {
+    if (this.mode !== 'raw') return;
+    if (c === 0x01 || c === 0x03) this.rawLineLen = 0;
+    else if (c === 0x02) this.mode = 'friendly';
+    else if (c === 0x04) {
+      if (this.rawLineLen > 0) this.stats.rawExecs++;
+      this.rawLineLen = 0;
+    } else this.rawLineLen++;
+  }
+
+  /** Recognises "\x05A\x01" on an empty raw-REPL line; returns the bytes for the REPL. */
+  private requestFilter(c: number): number[] {
     if (this.held.length === 1) {
       // "\x05" then the command byte; control bytes mean it was not a request after all.
       if (c >= 0x01 && c <= 0x04) return this.release(c);
       this.held.push(c);
-      return 0;
+      return [];
     }
     if (this.held.length === 2) {
       if (c !== 0x01) return this.release(c);
@@ -159,77 +405,57 @@ export class MicroPythonDevice {
     }
     if (this.mode === 'raw' && this.rawLineLen === 0 && c === 0x05) {
       this.held.push(c);
-      return 0;
+      return [];
     }
-    return this.feed(c);
+    return [c];
   }
 
-  /** Passes held bytes and then c to the REPL. */
-  private release(c: number): number {
+  private release(c: number): number[] {
     const bytes = [...this.held, c];
     this.held = [];
-    let ret = 0;
-    for (const b of bytes) {
-      ret = this.feed(b);
-      if (ret & PYEXEC_FORCED_EXIT) return ret;
-    }
-    return ret;
+    return bytes;
   }
 
-  private feed(c: number): number {
-    if (this.mode === 'raw') {
-      if (c === 0x01 || c === 0x03) this.rawLineLen = 0;
-      else if (c === 0x02) this.mode = 'friendly';
-      else if (c === 0x04) {
-        if (this.rawLineLen > 0) this.stats.rawExecs++;
-        this.rawLineLen = 0;
-      } else this.rawLineLen++;
-    }
-    const ret = this.mp.replProcessChar(c);
-    this.flush();
-    return ret;
-  }
-
-  private rawPasteRequest(cmd: number): number {
+  private rawPasteRequest(cmd: number): number[] {
     this.stats.rawPasteRequests++;
     const how = this.opts.rawPaste ?? 'accept';
     if (how === 'unsupported') {
       // What a pre-v1.14 raw REPL does with "\x05A\x01": the first two bytes go into the
       // line buffer and "\x01" resets it, re-printing the banner.
-      this.mp.replProcessChar(0x03);
-      return this.feed(0x01);
+      return [0x03, 0x01];
     }
     if (how === 'refuse' || cmd !== 0x41) {
       // pyexec.c do_reader_stdin: "R\x00" for an unsupported command, then the raw REPL's
       // reset prints ">".
       this.send(Buffer.from('R\x00>', 'latin1'));
-      return 0;
+      return [];
     }
     // "R\x01", the window as u16 LE, then "\x01": two windows are free at the start.
     this.send(Buffer.from([0x52, 0x01, this.window & 0xff, this.window >> 8, 0x01]));
     this.paste = { data: [], credit: 2 * this.window, sinceCredit: 0 };
-    return 0;
+    return [];
   }
 
-  private pasteByte(c: number): number {
+  /** One byte of raw-paste data; returns the code when the transfer ends. */
+  private pasteByte(c: number): Uint8Array | undefined {
     const p = this.paste!;
     if (c === 0x03) {
       // mp_reader_stdin_readbyte: Ctrl-C ends reception ("\x04") and raises
       // KeyboardInterrupt, reported with the usual framing.
       this.paste = undefined;
       this.send(Buffer.from('\x04\x04KeyboardInterrupt: \r\n\x04>', 'latin1'));
-      return 0;
+      return undefined;
     }
     if (c === 0x04) {
       this.paste = undefined;
       this.send(Buffer.from([0x04])); // end of reception acknowledged
       this.stats.rawPasteExecs++;
-      return this.runPasted(Buffer.from(p.data));
+      return Uint8Array.from(p.data);
     }
     if (p.credit === 0) {
       // A board's stdin buffer would overflow here and the byte be lost.
       this.stats.flowControlViolations++;
-      return 0;
+      return undefined;
     }
     p.credit--;
     p.data.push(c);
@@ -238,63 +464,6 @@ export class MicroPythonDevice {
       p.credit += this.window;
       this.send(Buffer.from([0x01]));
     }
-    return 0;
-  }
-
-  /**
-   * Runs raw-pasted code with the framing of pyexec.c parse_compile_execute (stdout, "\x04",
-   * traceback, "\x04", ">"). It goes through mp_js_do_exec, whose source buffer lives
-   * outside the GC heap, as a board's raw-paste source (lexed straight from stdin) never
-   * enters the heap either; feeding it to the REPL line buffer instead would leave a
-   * source-sized allocation in every heap dump.
-   */
-  private runPasted(code: Buffer): number {
-    this.out = [];
-    let traceback = '';
-    let ret = 0;
-    try {
-      // The package's result/exception decoding reads globalThis.Module, which is the most
-      // recently loaded instance; with several boards in one process (or after another
-      // board's soft reset) it must be pointed back at this one first.
-      (globalThis as { Module?: unknown }).Module = this.mp._module;
-      this.mp.runPython(code.toString('utf8'));
-    } catch (e) {
-      const err = e as { name?: string; type?: string; message?: string };
-      if (err.name !== 'PythonError') {
-        // Not a Python exception: report it the way a board reports one, rather than
-        // taking the whole virtual board (and a test process hosting it) down.
-        err.type = 'RuntimeError';
-        err.message = `RuntimeError: virtual board: ${err.message ?? String(e)}\n`;
-      }
-      if (err.type === 'SystemExit') ret = PYEXEC_FORCED_EXIT;
-      // mp_plat_print is cooked on a board ("\n" → "\r\n"); this path's text is not.
-      else traceback = (err.message ?? '').replace(/\r?\n/g, '\r\n');
-    }
-    const stdout = this.takeOut();
-    // SystemExit: "\x04\x04" and no prompt; the soft reboot follows (pyexec.c).
-    const tail = ret ? '\x04\x04' : `\x04${traceback}\x04>`;
-    this.send(Buffer.concat([stdout, Buffer.from(tail, 'utf8')]));
-    return ret;
-  }
-
-  private async softReset(): Promise<void> {
-    this.stats.softResets++;
-    const mode = this.mode;
-    this.send(Buffer.from('MPY: soft reboot\r\n', 'latin1'));
-    this.held = [];
-    this.paste = undefined;
-    await this.load();
-    this.mp.replInit();
-    if (mode === 'raw') {
-      // The board stays in raw mode across the reboot (pyexec_mode_kind is kept), so it
-      // prints the raw banner, not the friendly one.
-      this.out = [];
-      this.mp.replProcessChar(0x01);
-      this.flush((b) => (b.subarray(0, 2).toString('latin1') === '\r\n' ? b.subarray(2) : b));
-    } else {
-      this.mode = 'friendly';
-      this.flush();
-    }
-    this.rawLineLen = 0;
+    return undefined;
   }
 }

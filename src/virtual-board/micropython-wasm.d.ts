@@ -10,6 +10,8 @@ declare module '@micropython/micropython-webassembly-pyscript' {
     linebuffer?: boolean;
     stdout?: (data: Uint8Array) => void;
     stderr?: (data: Uint8Array) => void;
+    /** Emscripten's stdin device: the next byte, null for end of file. */
+    stdin?: () => number | null;
   }
   export interface MicroPythonInstance {
     replInit(): void;
@@ -18,6 +20,8 @@ declare module '@micropython/micropython-webassembly-pyscript' {
     runPython(code: string): unknown;
     /** The Emscripten module; the package's proxy code reads it from globalThis.Module. */
     _module: unknown;
+    /** Emscripten's file system. */
+    FS: unknown;
   }
   export function loadMicroPython(options?: LoadOptions): Promise<MicroPythonInstance>;
 }
