@@ -624,7 +624,7 @@ export class TraceReader implements TraceHeader {
   private parseFormat2Header(key: 'gctrace' | 'source'): void {
     if (key === 'gctrace') {
       this.arity(1, 1, 'gctrace 1|2');
-      if (this.explicit.size + this.heaps.length > 0 || this.sourceLine !== undefined) this.fail(`'gctrace' must come before the other header lines`, 0);
+      if (this.explicit.size > 0 || this.sourceLine !== undefined) this.fail(`'gctrace' must come before the other header lines`, 0);
       const v = this.num(1, 'format version', 2);
       if (v < 1) this.fail(`format version must be 1 or 2, not ${v}`, 1);
       this.formatVersion = v;

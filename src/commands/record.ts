@@ -91,6 +91,7 @@ async function record(args: Args): Promise<void> {
   const out = outPath(args, script);
   const progress = args.progress && process.stderr.isTTY;
   let stopRecording: (() => void) | undefined;
+  let lastLine = 0;
   const onSigint = (): void => {
     process.stderr.write('\nrecord: Ctrl-C: ending the recording, keeping what was recorded\n');
     stopRecording?.();
@@ -109,6 +110,11 @@ async function record(args: Args): Promise<void> {
       onProgress: (p) => {
         const line = `record: ${p.allocs} allocs, ${p.reallocs} reallocs, ${p.frees} frees, ${p.collections} collections, ${(p.elapsedMs / 1000).toFixed(1)} s`;
         if (progress) process.stderr.write(`\r${line}\x1b[K`);
+        else if (args.progress && p.elapsedMs - lastLine >= 10_000) {
+          // Not a terminal (a log, CI): a plain line every 10 s.
+          lastLine = p.elapsedMs;
+          process.stderr.write(line + '\n');
+        }
       },
     });
   } finally {
@@ -144,7 +150,7 @@ async function record(args: Args): Promise<void> {
   const rate = secs > 0 ? Math.round((c.allocs + c.reallocs) / secs) : 0;
   process.stderr.write(
     `record: ${c.allocs} allocs, ${c.reallocs} reallocs, ${c.frees} frees, ${c.collections} collections in ${secs.toFixed(1)} s (${rate} allocations/s)` +
-      (res.lockedAllocs ? `; ${res.lockedAllocs} allocations inside collections (finalisers, heap locked) left out` : '') +
+      (res.interruptedSteps ? `; ${res.interruptedSteps} breakpoint steps interrupted (not counted twice)` : "") + (res.lockedAllocs ? `; ${res.lockedAllocs} allocations inside collections (finalisers, heap locked) left out` : '') +
       `\nrecord: wrote ${out}\n`,
   );
   if (res.scriptError) process.stderr.write(`record: the script raised an exception:\n${res.scriptError}`);

@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { traceErrorMessage } from '../trace/errors.js';
+import { sourceBoard } from '../record/trace-text.js';
 import { boardFromArgs } from './layout.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
 
@@ -40,7 +41,7 @@ interface Args extends OverrideArgs {
 
 /** A gctrace file as the workload: its header overrides the board's GC config, its heap lines the board's heap. */
 function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacing | undefined): RunReport {
-  const text = readText(file);
+  const text = recordedElsewhere(readText(file), boardName);
   const spec = loadBoard(boardName);
   let board: BoardMachine;
   let trace;
@@ -62,6 +63,17 @@ function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacin
   } catch (e) {
     throw traceErrorMessage(file, e);
   }
+}
+
+/**
+ * A recorded trace (`source ... board=B`) replayed on another board runs on that board's
+ * heap: its `heap` lines are the recorded device's addresses (kept as comments, so line
+ * numbers stay the same).
+ */
+function recordedElsewhere(text: string, boardName: string): string {
+  const from = sourceBoard(/^source\s(.*)$/m.exec(text)?.[1]);
+  if (!from || loadBoard(from).id === loadBoard(boardName).id) return text;
+  return text.replace(/^\s*heap\s(.*)$/gm, (_l, rest: string) => `# heap ${rest} (recorded on ${from}; this board's heap is used)`);
 }
 
 function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {

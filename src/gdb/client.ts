@@ -84,6 +84,8 @@ export class GdbClient {
   private readonly timeoutMs: number;
   private readonly retransmits: number;
   private noAck = false;
+  /** The stub answered `p` with an empty reply (unsupported): read registers with `g`. */
+  private noP = false;
 
   constructor(
     private readonly io: Duplex,
@@ -281,9 +283,10 @@ export class GdbClient {
 
   /** `p N`: one register, 32-bit little-endian. */
   async readRegister(n: number): Promise<number> {
-    const r = await this.command(`p${n.toString(16)}`);
+    const r = this.noP ? '' : await this.command(`p${n.toString(16)}`);
     // An empty reply: `p` is not supported (QEMU's stub for some targets); `g` always is.
     if (r === '') {
+      this.noP = true;
       const all = await this.readRegisters();
       if (n >= all.length) throw new GdbError(`register ${n} is not among the ${all.length} the stub reports`);
       return all[n]!;

@@ -26,7 +26,6 @@ import { Divergence, Shadow, atbKind, countHeads, type DeviceHeap } from './shad
 import type { GcSymbols } from './symbols.js';
 import { AT_HEAD } from '../../emulator/area.js';
 
-const DEBUG = process.env.MCU_GC_RECORD_DEBUG === '1';
 const SP = 13;
 const LR = 14;
 const PC = 15;
@@ -58,6 +57,8 @@ export interface RecordResult {
   divergence?: string;
   /** Allocations made while a collection ran (finalisers; gc locked), left out. */
   lockedAllocs: number;
+  /** Step-overs that took an interrupt first (their breakpoint stop came back and was not counted twice). */
+  interruptedSteps: number;
   gdbPackets: number;
 }
 
@@ -98,7 +99,9 @@ export class Recorder {
   private readonly collections: DeviceCollection[] = [];
   private readonly counts: RecordProgress = { allocs: 0, frees: 0, reallocs: 0, collections: 0, elapsedMs: 0 };
   private lockedAllocs = 0;
-  private readonly steps = { stalled: 0 };
+  /** A breakpoint stop whose step-over took an interrupt: the same stop comes back once. */
+  private reentry: { pc: number; regs: number[] } | null = null;
+  private interruptedSteps = 0;
   /** verify: the return breakpoint of the pending alloc/realloc and the replay's result for it. */
   private verifyRet: { pc: number; sp: number; what: string } | null = null;
   private lastResult = 0;
@@ -151,24 +154,20 @@ export class Recorder {
    * pc, so take it out, step one instruction, put it back. A step that lands on another
    * breakpoint is that breakpoint's stop.
    */
-  private async continueFrom(pc: number): Promise<StopReply> {
+  private async continueFrom(pc: number, regs: number[]): Promise<StopReply> {
     if (this.bps.has(pc)) {
       await this.gdb.removeBreakpoint(pc);
-      let s: StopReply;
-      let npc = pc;
-      // A step can report a stop without having moved (seen with QEMU's stub): step until
-      // the pc leaves the breakpoint, or the same call would be seen twice.
-      for (let tries = 0; ; tries++) {
-        s = await this.gdb.step();
-        if (s.kind !== 'signal' || s.code !== 5) break;
-        npc = await this.gdb.readRegister(PC);
-        if (npc !== pc) break;
-        if (tries === 100) throw new Error(`single-stepping at 0x${pc.toString(16)} does not advance`);
-      }
-      if (DEBUG) process.stderr.write(`step ${pc.toString(16)} -> ${npc.toString(16)}\n`);
+      const s = await this.gdb.step();
       await this.gdb.insertBreakpoint(pc);
+      // A step that lands on another breakpoint needs no check: continuing from a
+      // breakpoint's address stops there at once, which is that breakpoint's stop.
       if (s.kind !== 'signal' || s.code !== 5) return s;
-      if (this.bps.has(npc)) return s;
+      // The step may take an interrupt instead of executing the instruction (QEMU's M-profile
+      // does despite its NOIRQ step flag): the handler returns to this same breakpoint with
+      // the same registers, which is not a second call.
+      const after = await this.gdb.readRegisters();
+      const moved = after[PC]! - pc;
+      if (moved !== 2 && moved !== 4) this.reentry = { pc, regs: regs.slice(0, 16) };
     }
     return this.resume();
   }
@@ -190,14 +189,18 @@ export class Recorder {
         if (this.stopping) break;
         const regs = await this.gdb.readRegisters();
         const pc = regs[PC]!;
-        if (stop.code === 5 && this.bps.has(pc)) {
+        const again = this.reentry;
+        this.reentry = null;
+        if (again && again.pc === pc && again.regs.every((v, i) => regs[i] === v)) {
+          this.interruptedSteps++;
+        } else if (stop.code === 5 && this.bps.has(pc)) {
           if (await this.onBreak(pc, regs)) {
             ended = 'dump';
             break;
           }
         }
         this.progress(false);
-        stop = await this.continueFrom(pc);
+        stop = await this.continueFrom(pc, regs);
       }
       this.flush();
     } catch (e) {
@@ -216,6 +219,7 @@ export class Recorder {
       ended,
       ...(divergence ? { divergence } : {}),
       lockedAllocs: this.lockedAllocs,
+      interruptedSteps: this.interruptedSteps,
       gdbPackets: this.gdb.stats.sent,
     };
   }
@@ -296,7 +300,6 @@ export class Recorder {
     const s = this.syms;
     const sp = r[SP]!;
     const lr = r[LR]! & ~1;
-    if (DEBUG) process.stderr.write(`bp pc=${pc.toString(16)} lr=${lr.toString(16)} sp=${sp.toString(16)} r0=${r[0]!.toString(16)} r1=${r[1]!.toString(16)} r2=${r[2]!.toString(16)} pending=${this.pending?.kind ?? '-'}\n`);
     if (pc === s.gcInit) {
       if (this.shadow) throw new Divergence('gc_init ran a second time (a soft or hard reset): record one session from reset');
       this.heap = { start: r[0]!, end: r[1]! };
