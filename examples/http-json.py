@@ -8,7 +8,7 @@ class Sock:
     def __del__(self):
         pass
 kept = []
-for i in range(100):
+for i in range(60):
     s = Sock(i)
     req = 'GET /api/v1/sensor/%d HTTP/1.1\r\nHost: example\r\n\r\n' % i
     body = json.dumps({'id': i, 'name': 'sensor-%d' % i, 'vals': [j * 1.5 for j in range(i % 9)], 'ok': True})

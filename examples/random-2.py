@@ -26,7 +26,7 @@ for step in range(400):
     elif r == 3:
         table.pop(key, None)
     elif r == 4:
-        b = bytearray(key * 8)
+        b = bytearray(len(key) * 8)
     else:
         s = key + str(step) + key.upper()
 gc.threshold(-1)

@@ -424,8 +424,9 @@ export class Recorder {
     const dev: DeviceHeap = { atb: c.atb, pool: c.pool, roots: c.roots };
     this.shadow!.sync(dev);
     if (c.auto) {
+      // Applied at the next stop: the device's gc_alloc/gc_realloc is still running (a
+      // realloc that moves still frees its old block, a breakpoint to be told apart).
       this.pending!.collected = true;
-      this.flush();
     } else {
       rec.replayFreed = this.shadow!.collect().freed;
       this.checkFreed(rec);
