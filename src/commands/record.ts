@@ -27,6 +27,7 @@ interface Args {
   'from-log'?: string | undefined;
   verify: boolean;
   check: boolean;
+  threshold?: number | undefined;
   progress: boolean;
 }
 
@@ -68,6 +69,9 @@ function hostPort(spec: string): { host: string; port: number } {
 
 async function record(args: Args): Promise<void> {
   const script = args.script!;
+  if (args.threshold !== undefined && (!Number.isInteger(args.threshold) || args.threshold < 1)) {
+    throw new UserError('--threshold must be a whole number of bytes, at least 1');
+  }
   const code = readText(script);
   let machine: QemuMachineId | undefined;
   let elf: string;
@@ -105,6 +109,7 @@ async function record(args: Args): Promise<void> {
       script: code,
       ...(machine ? { qemu: machine } : { gdb: hostPort(args.gdb!), serialPort: args.port! }),
       verify: args.verify,
+      ...(args.threshold !== undefined ? { threshold: args.threshold } : {}),
       onStdout: (c) => process.stdout.write(c),
       onStopHandle: (s) => (stopRecording = s),
       onProgress: (p) => {
@@ -176,6 +181,10 @@ const command: CommandModule<object, Args> = {
       .option('out', { type: 'string', describe: 'trace file to write (default: SCRIPT.trace)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out file' })
       .option('from-log', { type: 'string', describe: 'import a MICROPY_DEBUG_VERBOSE log (gc_alloc/gc_free lines) instead of recording' })
+      .option('threshold', {
+        type: 'number',
+        describe: 'run gc.threshold(BYTES) on the device before the script: it collects (and the recording snapshots its pointers) every BYTES allocated',
+      })
       .option('verify', { type: 'boolean', default: false, describe: 'also check every gc_alloc/gc_realloc result and the allocation table against the replay (slower)' })
       .option('check', { type: 'boolean', default: true, describe: 'replay the trace at the end and compare with the device (--no-check to skip)' })
       .option('progress', { type: 'boolean', default: true, describe: 'progress on stderr (when it is a terminal)' })

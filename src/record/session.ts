@@ -26,6 +26,8 @@ export interface SessionOptions {
   gdb?: { host: string; port: number };
   serialPort?: string;
   onProgress?: (p: RecordProgress) => void;
+  /** Run gc.threshold(N) on the device before the script: more collections, so more pointer snapshots. */
+  threshold?: number;
   /** Check every gc_alloc/gc_realloc result against the replay (a return breakpoint each: slower). */
   verify?: boolean;
   onStdout?: (chunk: Uint8Array) => void;
@@ -73,6 +75,7 @@ export async function recordSession(o: SessionOptions): Promise<SessionResult> {
     // while the target runs). Waits have no inter-byte timeout: a breakpoint-heavy run is slow.
     const device = (async () => {
       repl = await connect(tty, { timeoutMs: 60_000, enterTimeoutMs: 120_000 });
+      if (o.threshold !== undefined) await repl.exec(`import gc\ngc.threshold(${o.threshold})\n`, { timeoutMs: 0 });
       const r = await repl.exec(o.script, { timeoutMs: 0, ...(o.onStdout ? { onStdout: o.onStdout } : {}) });
       const info = await repl.exec(FINAL_MEM_INFO, { timeoutMs: 0 });
       return { scriptError: r.stderr, memInfo: info.stdout };
