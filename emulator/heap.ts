@@ -195,6 +195,11 @@ export class GcHeap {
   roots: RootRange[] = [];
   /** Extra conservative roots (e.g. the pointer gc_realloc's caller holds). */
   readonly extraRoots: number[] = [];
+  /**
+   * More roots, marked after extraRoots: a recorded trace's extra root slots and the objects
+   * allocated since its last pointer snapshot (FORMAT.md, "Recorded traces").
+   */
+  traceRoots: (() => Iterable<number>) | null = null;
   /** Does this type word name a type with __del__? */
   hasFinaliser: (typeWord: number) => boolean = () => false;
   splitAutoHost: SplitAutoHost | null = null;
@@ -809,6 +814,7 @@ export class GcHeap {
     this.scannedOnce = 0;
     for (const r of this.roots) this.collectRootRange(r.address, r.words);
     for (const p of this.extraRoots) this.markRoot(p);
+    if (this.traceRoots) for (const p of this.traceRoots()) this.markRoot(p);
     // gc_collect_end
     this.dealWithStackOverflow();
     if (this.v194) this.sweep194();

@@ -44,7 +44,18 @@ export type TraceOp =
   | { op: 'threshold'; blocks: number | null; line: number }
   | { op: 'auto'; on: boolean; line: number }
   | { op: 'nbytes' | 'weak'; h: number; line: number }
-  | { op: 'heap'; start: number; end: number; line: number };
+  | { op: 'heap'; start: number; end: number; line: number }
+  | RecordedOp;
+
+/**
+ * Format 2 (`gctrace 2`): what a recording of real firmware needs (FORMAT.md, "Recorded
+ * traces"). `xroot K NAME|0` is extra root slot K (any number of them: a device's roots and
+ * stack hold more pointers than the 32 + 32 slots); `snapshot` ends a recorded pointer state.
+ */
+export type RecordedOp = { op: 'xroot'; slot: number; h: number; line: number } | { op: 'snapshot'; line: number };
+
+/** Extra root slots a format-2 trace may use (xroot 0 .. XROOT_SLOTS-1). */
+export const XROOT_SLOTS = 65536;
 
 export interface HeapLine {
   start: number;
@@ -62,6 +73,10 @@ export interface TraceHeader {
   explicit: Set<string>;
   /** The name of handle index h. */
   nameOf(h: number): string;
+  /** `gctrace N` (1 when absent). */
+  formatVersion?: number;
+  /** The `source` line's text (who recorded the trace, from what), or undefined. */
+  sourceLine?: string;
 }
 
 export interface Trace extends TraceHeader {
@@ -106,9 +121,9 @@ export interface ParseOptions {
   defaults?: Partial<GcConfig>;
 }
 
-const HEADER_KEYS = new Set(['gc', 'word', 'block', 'finaliser', 'split', 'weakref', 'gcstack', 'clear', 'heap']);
+const HEADER_KEYS = new Set(['gc', 'word', 'block', 'finaliser', 'split', 'weakref', 'gcstack', 'clear', 'heap', 'gctrace', 'source']);
 const OP_KEYS = ['alloc', 'free', 'realloc', 'setp', 'setw', 'type', 'root', 'rootw', 'stack', 'stackw', 'collect', 'lock',
-  'unlock', 'threshold', 'auto', 'info', 'dump', 'nbytes', 'stats', 'weak'];
+  'unlock', 'threshold', 'auto', 'info', 'dump', 'nbytes', 'stats', 'weak', 'xroot', 'snapshot'];
 // Keywords by (first byte, length): the first token of a line is matched against these
 // bytes directly, without decoding it to a string.
 const KEYWORDS = new Map<number, string[]>();
@@ -146,6 +161,8 @@ export class TraceReader implements TraceHeader {
   /** Bytes of the heap lines read so far (their total is capped: heap-range.ts). */
   private heapBytesRead = 0;
   readonly explicit = new Set<string>();
+  formatVersion = 1;
+  sourceLine: string | undefined = undefined;
 
   private readonly open: () => TraceSource;
   private readonly source: TraceSource;
@@ -558,6 +575,7 @@ export class TraceReader implements TraceHeader {
 
   private parseHeaderLine(key: string): void {
     const cfg = this.config;
+    if (key === 'gctrace' || key === 'source') return this.parseFormat2Header(key);
     if (key !== 'heap') this.explicit.add(key);
     switch (key) {
       case 'gc': {
@@ -609,6 +627,34 @@ export class TraceReader implements TraceHeader {
         break;
       }
     }
+  }
+
+  /** `gctrace N` (the format version) and `source TEXT` (what a recorded trace came from). */
+  private parseFormat2Header(key: 'gctrace' | 'source'): void {
+    if (key === 'gctrace') {
+      this.arity(1, 1, 'gctrace 1|2');
+      if (this.explicit.size > 0 || this.sourceLine !== undefined) this.fail(`'gctrace' must come before the other header lines`, 0);
+      const v = this.num(1, 'format version', 2);
+      if (v < 1) this.fail(`format version must be 1 or 2, not ${v}`, 1);
+      this.formatVersion = v;
+      return;
+    }
+    if (this.formatVersion < 2) this.fail(`'source' needs 'gctrace 2' as the first line`, 0);
+    this.arity(1, 1 << 30, 'source TEXT');
+    const last = Math.min(this.nt, 16) - 1;
+    this.sourceLine = utf8.decode(this.buf.subarray(this.ts[1]!, this.te[last]!));
+  }
+
+  /** The format-2 operations (see RecordedOp). */
+  private parseRecordedOp(key: 'xroot' | 'snapshot', line: number): TraceOp {
+    if (this.formatVersion < 2) this.fail(`'${key}' needs 'gctrace 2' as the first line`, 0);
+    if (key === 'snapshot') {
+      this.arity(0, 0, 'snapshot');
+      return { op: 'snapshot', line };
+    }
+    this.arity(2, 2, 'xroot K NAME|0');
+    const slot = this.num(1, 'xroot slot', XROOT_SLOTS - 1);
+    return { op: 'xroot', slot, h: this.handleOrNull(2), line };
   }
 
   private heapLine(): HeapLine {
@@ -774,6 +820,9 @@ export class TraceReader implements TraceHeader {
         this.arity(1, 1, 'weak NAME');
         if (!this.config.weakref) this.fail(`'weak' needs 'weakref 1' in the header`, 0);
         return { op: 'weak', h: this.handle(1), line };
+      case 'xroot':
+      case 'snapshot':
+        return this.parseRecordedOp(key, line);
       case 'heap': {
         if (!this.config.split) this.fail(`a later 'heap' line is gc_add(), which needs 'split 1'`, 0);
         const h = this.heapLine();
@@ -796,6 +845,8 @@ export function parseTrace(input: TraceInput, opts: ParseOptions = {}): Trace {
     heaps: r.heaps,
     laterHeaps: r.laterHeaps,
     explicit: r.explicit,
+    formatVersion: r.formatVersion,
+    ...(r.sourceLine !== undefined ? { sourceLine: r.sourceLine } : {}),
     names,
     nameOf: (h) => names[h]!,
     ops,

@@ -174,6 +174,8 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
     }
   };
 
+  const recorded = recordedRoots(heap, (h) => val(h), trace.formatVersion ?? 1);
+
   const ops = trace instanceof TraceReader ? null : trace.ops;
   for (let i = 0; ; i++) {
     let o: TraceOp | null | undefined;
@@ -190,6 +192,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
         case 'alloc': {
           const p = heap.alloc(o.size, o.fin);
           setHandle(o.h, p);
+          recorded?.born(o.h);
           opName('alloc', o.h);
           ptrLine(p);
           break;
@@ -201,6 +204,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
             emit('invalid\n');
           }
           else heap.free(p);
+          recorded?.died(o.h);
           break;
         }
         case 'realloc': {
@@ -212,6 +216,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
           }
           const r = heap.realloc(p, o.size, o.move);
           if (r !== 0 || o.size === 0) setHandle(o.h, r);
+          if (r !== p) recorded?.born(o.h);
           opName('realloc', o.h);
           ptrLine(r);
           break;
@@ -295,6 +300,12 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
           heap.add(o.start, o.end);
           heapRanges.push([o.start, o.end]);
           break;
+        case 'xroot':
+          recorded!.xroot(o.slot, val(o.h));
+          break;
+        case 'snapshot':
+          recorded!.snapshot();
+          break;
       }
     } catch (e) {
       throw fault(e, o.line);
@@ -302,4 +313,42 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
     opts.onOp?.(i, o.line);
   }
   return { output: outputText(), warnings, machine: m };
+}
+
+/**
+ * Format 2's roots (FORMAT.md, "Recorded traces"): the xroot slots, and every object
+ * allocated since the last `snapshot`. A recording knows the device's pointers only at its
+ * snapshots (each device collection and each --snapshot-every point); an object born after
+ * the last one may be referenced by anything, so a replay that collects at another moment
+ * (another board, block size, threshold) keeps it alive, as the device did until its next
+ * snapshot. On the recorded board and config every collection directly follows a snapshot,
+ * so the young set is empty whenever the replay collects and the marking is the device's.
+ */
+function recordedRoots(heap: Machine['heap'], val: (h: number) => number, version: number) {
+  if (version < 2) return null;
+  // A board's root section or scanned stack that lies inside the recorded heap (a board
+  // config that does not match the firmware's link map) would read heap words as roots; the
+  // recording carries the device's own roots, so such ranges are not scanned.
+  heap.roots = heap.roots.filter((r) => !heap.areas.some((a) => r.address < a.layout.end && r.address + r.words * heap.config.wordSize > a.layout.start));
+  const slots: number[] = [];
+  const young = new Set<number>();
+  heap.traceRoots = function* () {
+    for (const p of slots) if (p) yield p;
+    for (const h of young) yield val(h);
+  };
+  return {
+    xroot(slot: number, p: number): void {
+      while (slots.length <= slot) slots.push(0);
+      slots[slot] = p;
+    },
+    born(h: number): void {
+      young.add(h);
+    },
+    died(h: number): void {
+      young.delete(h);
+    },
+    snapshot(): void {
+      young.clear();
+    },
+  };
 }

@@ -23,4 +23,5 @@ export const commandLoaders: Record<string, Loader> = {
   capture: () => import('../commands/capture.js'),
   compare: () => import('../commands/compare.js'),
   diff: () => import('../commands/diff.js'),
+  record: () => import('../commands/record.js'),
 };

@@ -14,6 +14,7 @@ import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { runTraceText } from '../boards/trace.js';
 import { parseShard, planSweep, runCaseReport, shardSlice } from '../boards/sweep.js';
+import { sourceBoard } from '../record/trace-text.js';
 import { boardFromArgs } from './layout.js';
 import { boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
@@ -44,13 +45,25 @@ interface Args extends OverrideArgs {
 
 /** A gctrace file as the workload: see src/boards/trace.ts. */
 function runTraceFile(file: string, boardName: string | BoardSpec, args: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
-  const text = readText(file);
+  const text = recordedElsewhere(readText(file), boardName);
   const bar = progressBar('run', 'ops', showProgress);
   try {
     return runTraceText(text, file, typeof boardName === 'string' ? loadBoard(boardName) : boardName, overridesFrom(args), pacing, bar.enabled ? (i, total) => (i & 15) === 0 && bar.onProgress(i, total) : undefined);
   } finally {
     bar.stop();
   }
+}
+
+/**
+ * A recorded trace (`source ... board=B`) replayed on another board runs on that board's
+ * heap: its `heap` lines are the recorded device's addresses (kept as comments, so line
+ * numbers stay the same).
+ */
+function recordedElsewhere(text: string, board: string | BoardSpec): string {
+  const from = sourceBoard(/^source\s(.*)$/m.exec(text)?.[1]);
+  const id = typeof board === 'string' ? loadBoard(board).id : board.id;
+  if (!from || loadBoard(from).id === id) return text;
+  return text.replace(/^\s*heap\s(.*)$/gm, (_l, rest: string) => `# heap ${rest} (recorded on ${from}; this board's heap is used)`);
 }
 
 function runOne(boardName: string | BoardSpec, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
