@@ -26,12 +26,19 @@ function flagName(token: string): string | undefined {
   return m?.[1];
 }
 
+/**
+ * Options a command collects when repeated although they are not yargs arrays: `run` sweeps
+ * boards and what-ifs this way (an array --board would swallow the workloads after it).
+ */
+const REPEATABLE: Record<string, readonly string[]> = { run: ['board', 'what-if'] };
+
 /** Throws a UserError naming the first option given twice or without a value. */
 export function checkRawArgs(argv: readonly string[], opts: OptionSets): void {
   const names = canonical(opts);
   const array = new Set(opts.array);
   const takesValue = new Set([...opts.string, ...opts.number]);
   const seen = new Map<string, string>();
+  const repeatable = new Set(REPEATABLE[argv.find((a) => !a.startsWith('-')) ?? ''] ?? []);
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token === '--') break;
@@ -44,7 +51,7 @@ export function checkRawArgs(argv: readonly string[], opts: OptionSets): void {
     if (/^--no-/.test(token) && takesValue.has(key) && !opts.boolean.includes(key)) {
       throw new UserError(`${shown}: --${key} takes a value; there is no --no- form`);
     }
-    if (!array.has(key)) {
+    if (!array.has(key) && !repeatable.has(key)) {
       const first = seen.get(key);
       if (first !== undefined) throw new UserError(`${shown}: given twice (${first} … ${shown}); give it once`);
       seen.set(key, shown);

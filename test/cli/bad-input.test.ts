@@ -120,8 +120,8 @@ describe('files and folders', () => {
 });
 
 describe('command-line options', () => {
-  it('--board given twice is one line (was: internal error: nameOrAlias.trim is not a function)', async () => {
-    expect(oneLineError(await cli(['run', '--board=esp32', '--board=rp2-pico']))).toBe('--board: given twice (--board … --board); give it once');
+  it('--board given twice is one line where it names one board (was: internal error: nameOrAlias.trim is not a function)', async () => {
+    expect(oneLineError(await cli(['layout', '--board=esp32', '--board=rp2-pico']))).toBe('--board: given twice (--board … --board); give it once');
   });
 
   it('--seed and --vs without a value are refused (were: seed 1, no comparison)', async () => {
