@@ -69,7 +69,13 @@ export function platformChecks(identity: DeviceIdentity, spec: BoardSpec, wordSi
   if (mcu && (!p || !portOk || portOk(p))) {
     // Only within the right port: an MCU name the chip line does not contain is another chip.
     const chip = norm(spec.chip + ' ' + spec.name + ' ' + spec.aliases.join(' '));
-    const ok = chip.includes(mcu);
+    // Either the config names the MCU, or the MCU's part number extends one the config names
+    // (MIMXRT1062DVJ6A vs mimxrt1062): tokens with a digit, at least 5 characters.
+    const tokens = `${spec.chip} ${spec.name} ${spec.aliases.join(' ')}`
+      .split(/[\s(),/+]+/)
+      .map(norm)
+      .filter((t) => t.length >= 5 && /\d/.test(t));
+    const ok = chip.includes(mcu) || tokens.some((t) => mcu.includes(t));
     const c: PlatformCheck = { what: 'chip', ok, device: identity.machine!, config: spec.chip };
     if (!ok) c.explain = `the device says it is ${identity.machine}; ${spec.id} describes ${spec.chip}`;
     out.push(c);

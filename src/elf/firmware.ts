@@ -133,16 +133,16 @@ export function bannerVersion(elf: ElfImage): ElfFact<string> | undefined {
   return undefined;
 }
 
-/** MICROPY_HW_BOARD_NAME from the banner ("MicroPython v1.27.0 on 2025-…; mps2-an385 with Cortex-M3"). */
-export function bannerBoardName(elf: ElfImage): string | undefined {
+/** MICROPY_HW_BOARD_NAME and MICROPY_HW_MCU_NAME from the banner ("MicroPython v1.27.0 on 2025-…; mps2-an385 with Cortex-M3"). */
+export function bannerBoardName(elf: ElfImage): { board: string; mcu: string } | undefined {
   for (const s of elf.sections) {
     if (!s.loaded || !s.hasData || s.size === 0 || s.size > 64 << 20) continue;
     const bytes = elf.read(s.address, s.size);
     if (!bytes) continue;
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     // The whole banner (v1.9–v1.2x), or its "; BOARD with MCU" tail kept as its own string (v1.27).
-    const m = /(?:MicroPython v\d+\.\d+\.\d+[^\0]*? on [^\0;]*|\0); ([^\0;]+?) with [^\0]+\0/.exec(text);
-    if (m) return m[1];
+    const m = /(?:MicroPython v\d+\.\d+\.\d+[^\0]*? on [^\0;]*|\0); ([^\0;]+?) with ([^\0]+)\0/.exec(text);
+    if (m) return { board: m[1]!, mcu: m[2]! };
   }
   return undefined;
 }
