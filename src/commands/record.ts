@@ -132,6 +132,7 @@ async function record(args: Args): Promise<void> {
     'alive (FORMAT.md, "Recorded traces"). On the recorded board and config each collection directly',
     'follows its snapshot, so the replay marks exactly what the device marked.',
   ];
+  if (args.threshold !== undefined) notes.push(`Recorded with --threshold ${args.threshold}: gc.threshold(${args.threshold}) ran on the device before the script.`);
   if (res.scriptError) notes.push(`The script raised: ${res.scriptError.trim().split('\n').pop()}`);
   if (res.ended !== 'dump') notes.push(`The recording ended early (${res.divergence ?? res.ended}): no final dump.`);
   const text = traceText(
