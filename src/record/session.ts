@@ -4,7 +4,7 @@
 // dump the replay must reproduce.
 
 import { readElf } from '../elf/read.js';
-import { GdbClient } from '../gdb/client.js';
+import { GdbClient, GdbError } from '../gdb/client.js';
 import { startQemu, type QemuInstance } from '../qemu/launch.js';
 import type { QemuMachineId } from '../qemu/machines.js';
 import { connect } from '../serial/connect.js';
@@ -45,6 +45,10 @@ export interface SessionResult extends RecordResult {
 export async function recordSession(o: SessionOptions): Promise<SessionResult> {
   const elf = await readElf(o.elf);
   const syms = gcSymbols(elf);
+  if (!syms.rootSection) {
+    // Without it the replay would not see the root pointers and free live objects.
+    throw new UserError(`${o.elf}: cannot find the root-pointer range gc_collect_start scans (a build this recorder does not recognise)`);
+  }
   let q: QemuInstance | undefined;
   let repl: RawRepl | undefined;
   let gdb: GdbClient | undefined;
@@ -103,6 +107,10 @@ export async function recordSession(o: SessionOptions): Promise<SessionResult> {
       if (d && !d.ok && res.ended !== 'diverged') throw d.e;
     }
     return { ...res, memInfo, scriptError };
+  } catch (e) {
+    // The stub went away, refused the connection or rejected a packet: one line, not a trace.
+    if (e instanceof GdbError) throw new UserError(`record: ${e.message}`, 2);
+    throw e;
   } finally {
     try {
       await repl?.close();
