@@ -188,7 +188,7 @@ const command: CommandModule<object, Args> = {
       })
       .option('verify', { type: 'boolean', default: false, describe: 'also check every gc_alloc/gc_realloc result and the allocation table against the replay (slower)' })
       .option('check', { type: 'boolean', default: true, describe: 'replay the trace at the end and compare with the device (--no-check to skip)' })
-      .option('progress', { type: 'boolean', default: true, describe: 'progress on stderr (when it is a terminal)' })
+      .option('progress', { type: 'boolean', default: true, describe: 'progress on stderr (updated in place on a terminal, otherwise a line every 10 s)' })
       .example('$0 record --qemu mps2-an385 --firmware micropython.elf examples/dict-cache.py', 'writes examples/dict-cache.trace')
       .example('$0 run --board=esp32 examples/dict-cache.trace --vs rp2-pico', 'replay it elsewhere')
       .example('$0 record --from-log verbose.log --board=pyboard', 'import a MICROPY_DEBUG_VERBOSE log') as never,
