@@ -26,6 +26,8 @@ export interface SessionOptions {
   gdb?: { host: string; port: number };
   serialPort?: string;
   onProgress?: (p: RecordProgress) => void;
+  /** Snapshot the pointer state every N allocations between collections. */
+  snapshotEvery?: number;
   /** Run gc.threshold(N) on the device before the script: more collections, so more pointer snapshots. */
   threshold?: number;
   /** Check every gc_alloc/gc_realloc result against the replay (a return breakpoint each: slower). */
@@ -67,7 +69,11 @@ export async function recordSession(o: SessionOptions): Promise<SessionResult> {
       tty = o.serialPort;
     }
     gdb = await GdbClient.connect(host, port, { retryMs: 5000 });
-    const recorder = new Recorder(gdb, syms, o.config, { ...(o.onProgress ? { onProgress: o.onProgress } : {}), verify: o.verify ?? false });
+    const recorder = new Recorder(gdb, syms, o.config, {
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      verify: o.verify ?? false,
+      ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
+    });
     let stopped = false;
     o.onStopHandle?.(() => {
       stopped = true;
