@@ -28,6 +28,7 @@ interface Args {
   verify: boolean;
   check: boolean;
   threshold?: number | undefined;
+  'snapshot-every'?: number | undefined;
   progress: boolean;
 }
 
@@ -69,6 +70,8 @@ function hostPort(spec: string): { host: string; port: number } {
 
 async function record(args: Args): Promise<void> {
   const script = args.script!;
+  const every = args['snapshot-every'];
+  if (every !== undefined && (!Number.isInteger(every) || every < 1)) throw new UserError('--snapshot-every must be a whole number of allocations, at least 1');
   if (args.threshold !== undefined && (!Number.isInteger(args.threshold) || args.threshold < 1)) {
     throw new UserError('--threshold must be a whole number of bytes, at least 1');
   }
@@ -110,6 +113,7 @@ async function record(args: Args): Promise<void> {
       ...(machine ? { qemu: machine } : { gdb: hostPort(args.gdb!), serialPort: args.port! }),
       verify: args.verify,
       ...(args.threshold !== undefined ? { threshold: args.threshold } : {}),
+      ...(args['snapshot-every'] !== undefined ? { snapshotEvery: args['snapshot-every'] } : {}),
       onStdout: (c) => process.stdout.write(c),
       onStopHandle: (s) => (stopRecording = s),
       onProgress: (p) => {
@@ -132,6 +136,8 @@ async function record(args: Args): Promise<void> {
     'alive (FORMAT.md, "Recorded traces"). On the recorded board and config each collection directly',
     'follows its snapshot, so the replay marks exactly what the device marked.',
   ];
+  if (res.extraSnapshots) notes.push(`Recorded with --snapshot-every ${args['snapshot-every']}: ${res.extraSnapshots} snapshots between collections.`);
+  if (args.threshold !== undefined) notes.push(`Recorded with --threshold ${args.threshold}: gc.threshold(${args.threshold}) ran on the device before the script.`);
   if (res.scriptError) notes.push(`The script raised: ${res.scriptError.trim().split('\n').pop()}`);
   if (res.ended !== 'dump') notes.push(`The recording ended early (${res.divergence ?? res.ended}): no final dump.`);
   const text = traceText(
@@ -185,9 +191,13 @@ const command: CommandModule<object, Args> = {
         type: 'number',
         describe: 'run gc.threshold(BYTES) on the device before the script: it collects (and the recording snapshots its pointers) every BYTES allocated',
       })
+      .option('snapshot-every', {
+        type: 'number',
+        describe: 'also record the pointer state every N allocations between collections (tighter replays on other boards; slower)',
+      })
       .option('verify', { type: 'boolean', default: false, describe: 'also check every gc_alloc/gc_realloc result and the allocation table against the replay (slower)' })
       .option('check', { type: 'boolean', default: true, describe: 'replay the trace at the end and compare with the device (--no-check to skip)' })
-      .option('progress', { type: 'boolean', default: true, describe: 'progress on stderr (when it is a terminal)' })
+      .option('progress', { type: 'boolean', default: true, describe: 'progress on stderr (updated in place on a terminal, otherwise a line every 10 s)' })
       .example('$0 record --qemu mps2-an385 --firmware micropython.elf examples/dict-cache.py', 'writes examples/dict-cache.trace')
       .example('$0 run --board=esp32 examples/dict-cache.trace --vs rp2-pico', 'replay it elsewhere')
       .example('$0 record --from-log verbose.log --board=pyboard', 'import a MICROPY_DEBUG_VERBOSE log') as never,

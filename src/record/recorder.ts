@@ -59,6 +59,8 @@ export interface RecordResult {
   lockedAllocs: number;
   /** Step-overs that took an interrupt first (their breakpoint stop came back and was not counted twice). */
   interruptedSteps: number;
+  /** Snapshots taken between collections (--snapshot-every). */
+  extraSnapshots: number;
   gdbPackets: number;
 }
 
@@ -77,6 +79,12 @@ interface Collection {
 }
 
 export interface RecorderOptions {
+  /**
+   * Also snapshot the pointer state every N allocations between collections (root section,
+   * registers and C stack as a collection would scan them, and the heap): replays that
+   * collect at other moments than the device then know more of its pointers.
+   */
+  snapshotEvery?: number;
   /** Also break where each gc_alloc/gc_realloc returns and compare its result with the replay's (slower). */
   verify?: boolean;
   onProgress?: (p: RecordProgress) => void;
@@ -99,6 +107,10 @@ export class Recorder {
   private readonly collections: DeviceCollection[] = [];
   private readonly counts: RecordProgress = { allocs: 0, frees: 0, reallocs: 0, collections: 0, elapsedMs: 0 };
   private lockedAllocs = 0;
+  private sinceSnapshot = 0;
+  /** Top of the C stack as the port's gc_collect scans it (learnt from its gc_collect_root call). */
+  private stackTop: number | undefined;
+  extraSnapshots = 0;
   /** A breakpoint stop whose step-over took an interrupt: the same stop comes back once. */
   private reentry: { pc: number; regs: number[] } | null = null;
   private interruptedSteps = 0;
@@ -220,6 +232,7 @@ export class Recorder {
       ...(divergence ? { divergence } : {}),
       lockedAllocs: this.lockedAllocs,
       interruptedSteps: this.interruptedSteps,
+      extraSnapshots: this.extraSnapshots,
       gdbPackets: this.gdb.stats.sent,
     };
   }
@@ -330,6 +343,8 @@ export class Recorder {
         const ptrs = r[0]!;
         const len = r[1]!;
         if (len > 0 && len < 1 << 20) this.coll.roots.push(...(await this.readWords(ptrs, len)));
+        // The registers-and-stack range ends at the top of the C stack.
+        if (ptrs <= sp + 256 && ptrs + len * 4 > sp) this.stackTop = ptrs + len * 4;
       }
       return false;
     }
@@ -343,6 +358,7 @@ export class Recorder {
       // gc_realloc's own gc_alloc (a move), or its tail call for gc_realloc(NULL, n).
       if (p?.kind === 'realloc' && (inRange(lr, s.gcRealloc) || (lr === p.lr && sp === p.sp))) return false;
       this.flush();
+      if (this.opts.snapshotEvery && ++this.sinceSnapshot >= this.opts.snapshotEvery) await this.extraSnapshot(r);
       this.pending = { kind: 'alloc', size: r[0]!, fin: (r[1]! & 1) !== 0, sp, lr, collected: false };
       await this.verifyReturn(lr, sp, `gc_alloc(${r[0]})`);
       return false;
@@ -411,6 +427,25 @@ export class Recorder {
     await this.setBp(lr);
   }
 
+  /**
+   * A snapshot between collections, at a gc_alloc call: the words a collection starting here
+   * would scan — the root-pointer section, the registers, the C stack from sp to its top —
+   * and the heap. The replay's young objects are released as at any snapshot.
+   */
+  private async extraSnapshot(r: number[]): Promise<void> {
+    const top = this.stackTop ?? this.syms.stackTop;
+    const sp = r[SP]!;
+    if (top === undefined || top <= sp || top - sp > 1 << 20) return;
+    this.sinceSnapshot = 0;
+    this.extraSnapshots++;
+    const { atb, pool } = await this.readHeap();
+    this.checkAtb(atb, `at snapshot ${this.extraSnapshots} (between collections)`);
+    const roots = this.syms.rootSection ? await this.readWords(this.syms.rootSection.address, this.syms.rootSection.words) : [];
+    roots.push(...r.slice(0, 15), ...(await this.readWords(sp, (top - sp) >> 2)));
+    this.shadow!.comment(`snapshot between collections (every ${this.opts.snapshotEvery} allocations)`);
+    this.shadow!.sync({ atb, pool, roots });
+  }
+
   private async endCollection(): Promise<void> {
     const c = this.coll!;
     this.coll = null;
@@ -421,6 +456,7 @@ export class Recorder {
     const rec: DeviceCollection = { freed: c.headsBefore - headsAfter, replayFreed: -1, auto: c.auto };
     this.collections.push(rec);
     this.counts.collections++;
+    this.sinceSnapshot = 0;
     const dev: DeviceHeap = { atb: c.atb, pool: c.pool, roots: c.roots };
     this.shadow!.sync(dev);
     if (c.auto) {

@@ -4,7 +4,7 @@
 // dump the replay must reproduce.
 
 import { readElf } from '../elf/read.js';
-import { GdbClient } from '../gdb/client.js';
+import { GdbClient, GdbError } from '../gdb/client.js';
 import { startQemu, type QemuInstance } from '../qemu/launch.js';
 import type { QemuMachineId } from '../qemu/machines.js';
 import { connect } from '../serial/connect.js';
@@ -26,6 +26,8 @@ export interface SessionOptions {
   gdb?: { host: string; port: number };
   serialPort?: string;
   onProgress?: (p: RecordProgress) => void;
+  /** Snapshot the pointer state every N allocations between collections. */
+  snapshotEvery?: number;
   /** Run gc.threshold(N) on the device before the script: more collections, so more pointer snapshots. */
   threshold?: number;
   /** Check every gc_alloc/gc_realloc result against the replay (a return breakpoint each: slower). */
@@ -45,6 +47,10 @@ export interface SessionResult extends RecordResult {
 export async function recordSession(o: SessionOptions): Promise<SessionResult> {
   const elf = await readElf(o.elf);
   const syms = gcSymbols(elf);
+  if (!syms.rootSection) {
+    // Without it the replay would not see the root pointers and free live objects.
+    throw new UserError(`${o.elf}: cannot find the root-pointer range gc_collect_start scans (a build this recorder does not recognise)`);
+  }
   let q: QemuInstance | undefined;
   let repl: RawRepl | undefined;
   let gdb: GdbClient | undefined;
@@ -63,7 +69,11 @@ export async function recordSession(o: SessionOptions): Promise<SessionResult> {
       tty = o.serialPort;
     }
     gdb = await GdbClient.connect(host, port, { retryMs: 5000 });
-    const recorder = new Recorder(gdb, syms, o.config, { ...(o.onProgress ? { onProgress: o.onProgress } : {}), verify: o.verify ?? false });
+    const recorder = new Recorder(gdb, syms, o.config, {
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      verify: o.verify ?? false,
+      ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
+    });
     let stopped = false;
     o.onStopHandle?.(() => {
       stopped = true;
@@ -103,6 +113,10 @@ export async function recordSession(o: SessionOptions): Promise<SessionResult> {
       if (d && !d.ok && res.ended !== 'diverged') throw d.e;
     }
     return { ...res, memInfo, scriptError };
+  } catch (e) {
+    // The stub went away, refused the connection or rejected a packet: one line, not a trace.
+    if (e instanceof GdbError) throw new UserError(`record: ${e.message}`, 2);
+    throw e;
   } finally {
     try {
       await repl?.close();

@@ -31,6 +31,8 @@ export interface GcSymbols {
    * gc_collect_root call): [address, address + 4*words). Undefined when not found.
    */
   rootSection?: { address: number; words: number };
+  /** `_estack` (the initial stack pointer), when the ELF has it: the top of the C stack. */
+  stackTop?: number;
   /** Device type-object address → the trace's type name (only those the dump prints a letter for). */
   types: Map<number, TypeName>;
 }
@@ -112,6 +114,8 @@ export function gcSymbols(elf: ElfImage): GcSymbols {
     gcDumpAllocTable: need(elf, 'gc_dump_alloc_table'),
     types,
   };
+  const estack = sym(elf, '_estack');
+  if (estack !== undefined) out.stackTop = estack;
   const start = elf.symbols.get('gc_collect_start');
   const st = sym(elf, 'mp_state_ctx');
   if (start && st !== undefined) {
