@@ -864,7 +864,7 @@ export class GcHeap {
    * v1.9.2 pushes the root on its global stack and pops it before scanning, so the root
    * never holds a slot while children are pushed, and the overflow rescan pushes one block
    * on an empty stack; the marks, their order and the overflow points are the same (the C
-   * oracle checks this with stacks of 1–8 entries).
+   * oracle checks this with stacks of 1 to 64 entries, the micro:bit's 32 among them).
    *
    * Scan the chain at `block`; each unmarked head it points to is marked
    * and pushed on the explicit stack of config.gcStack entries. A full stack sets the

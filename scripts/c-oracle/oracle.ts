@@ -184,7 +184,9 @@ export function oracleUnavailable(profile: OracleProfile = 'v1.9.4'): string | n
   let why: string | null;
   const path = sourcePath(profile);
   if (!existsSync(path)) {
-    why = `needs ../shared: ${profile} gc.c not found at ${path} (or set ${envName(profile)} to a copy of MicroPython ${profile}'s py/gc.c)`;
+    why = process.env[envName(profile)]
+      ? `${envName(profile)} names ${path}, which does not exist`
+      : `needs ../shared: ${profile} gc.c not found at ${path} (or set ${envName(profile)} to a copy of MicroPython ${profile}'s py/gc.c)`;
   } else {
     try {
       readSource(profile);

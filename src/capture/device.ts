@@ -10,6 +10,7 @@
 //    dumps again, and the blocks in use in the first dump but free in the second are the
 //    capture's own.
 
+import type { GcVersion } from '../../emulator/config.js';
 import type { ExecOptions, ExecResult } from '../serial/raw-repl.js';
 import { TransportError } from '../serial/errors.js';
 import { type ParsedMemInfo, parseMemInfo } from '../memdump/index.js';
@@ -84,13 +85,13 @@ export function parseIdentity(stdout: string): DeviceIdentity {
 }
 
 /** MicroPython version → the engine profile whose py/gc.c it follows. */
-export function profileFor(version: string | undefined): 'v1.9.2' | 'v1.9.4' | 'v1.27' | 'v1.28' | undefined {
+export function profileFor(version: string | undefined): GcVersion | undefined {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version ?? '');
   if (!m) return undefined;
   const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
   if (maj > 1 || min >= 28) return 'v1.28';
   if (min >= 20) return 'v1.27';
-  // v1.9.0–v1.9.3 mark with gc_drain_stack (the micro:bit's v1.9.2 core); v1.9.4 has gc_mark_subtree.
+  // Before v1.9.4 the nearest gc.c known here is v1.9.2's (the BBC micro:bit's core).
   if (min < 9 || (min === 9 && patch < 4)) return 'v1.9.2';
   return 'v1.9.4';
 }

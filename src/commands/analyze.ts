@@ -5,6 +5,7 @@
 import type { CommandModule } from 'yargs';
 import { cannotEmulate, checkAgainstDevice, emulateCollect } from '../../emulator/analysis/collect.js';
 import { fragmentation } from '../../emulator/analysis/fragmentation.js';
+import { GC_VERSIONS } from '../../emulator/config.js';
 import { reachability, whyAlive } from '../../emulator/analysis/whyalive.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
@@ -103,7 +104,7 @@ const command: CommandModule<object, Args> = {
       .option('heap', { type: 'string', array: true, group: 'Raw dumps:', describe: 'heap area START:END (ATB start .. pool end), repeatable' })
       .option('roots', { type: 'string', array: true, group: 'Raw dumps:', describe: 'root-pointer section START:END' })
       .option('stack', { type: 'string', array: true, group: 'Raw dumps:', describe: 'scanned stack START:END' })
-      .option('profile', { type: 'string', group: 'Raw dumps:', describe: 'GC profile (v1.9.4, v1.27, v1.28)' })
+      .option('profile', { type: 'string', group: 'Raw dumps:', describe: `GC profile (${GC_VERSIONS.join(', ')})` })
       .option('word', { type: 'number', group: 'Raw dumps:', describe: 'word size (4 or 8)' })
       .option('block', { type: 'number', group: 'Raw dumps:', describe: 'bytes per GC block' })
       .option('finaliser', { type: 'boolean', group: 'Raw dumps:', describe: 'MICROPY_ENABLE_FINALISER (default on)' })
