@@ -18,7 +18,8 @@ describe('capture --ram of a split heap (virtual WebAssembly board, 16 KiB grown
   let board: VirtualBoard;
   const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-split-'));
   beforeAll(async () => {
-    board = await startVirtualBoard({ heapSize: 16 * 1024 });
+    // A 16 KiB heap in 1 MiB of memory: split-heap-auto grows it into new areas.
+    board = await startVirtualBoard({ heapSize: 16 * 1024, memory: 1024 * 1024 });
   });
   afterAll(() => board?.close());
 
