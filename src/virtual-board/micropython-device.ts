@@ -195,6 +195,7 @@ export class MicroPythonDevice {
         }
         if (!booted && m.t === 'fatal') {
           booted = true;
+          this.worker = undefined;
           void worker.terminate();
           reject(new Error(m.message));
           return;
@@ -245,7 +246,8 @@ export class MicroPythonDevice {
   /**
    * A hard reset: a new interpreter (the old one is stopped wherever it is), the board's
    * banner and friendly prompt. What the host sent meanwhile is kept for the new REPL, so a
-   * client's "\r\x03\r\x01" still gets it into the raw REPL.
+   * client's "\r\x03\r\x01" still gets it into the raw REPL. `soft`: reboot as pyexec's
+   * soft reset does instead ("MPY: soft reboot", the same REPL mode, no banner).
    */
   private restart(reason: string | undefined, soft = false): void {
     if (this.closed) return;
