@@ -363,18 +363,22 @@ export class MicroPythonDevice {
    * The port's main.c ends nlr_jump_fail() and __fatal_error() in `while (1);` — reached,
    * for one, when the heap is full as mp_js_do_exec turns an exception into text (this port
    * collects garbage only between commands, so a program that keeps allocating gets there).
-   * Busy with no nlr_push active, twice in a row, is that loop: the command ends with an
-   * error and the interpreter reboots as in a soft reset, in the same REPL mode.
+   * Busy with no nlr_push active, twice in a row, after malloc found the RAM full, is that
+   * loop: the command ends with an error and the interpreter reboots as in a soft reset, in
+   * the same REPL mode.
    */
   private watchFatal(): void {
     this.stopFatalWatch();
     if (this.request === 'soft-reset') return;
     let strikes = 0;
+    const oom = this.ring.outOfMemory;
     this.fatalWatch = setInterval(() => {
       const mem = this.memory;
       const at = this.irq?.nlrTop;
       if (this.state !== 'busy' || !mem || at === undefined) return;
-      strikes = Atomics.load(mem, at >> 2) === 0 ? strikes + 1 : 0;
+      // Only after malloc found the RAM full: a long batch of REPL characters (a big paste
+      // in friendly paste mode) also runs outside nlr_push, and must not be taken for it.
+      strikes = Atomics.load(mem, at >> 2) === 0 && this.ring.outOfMemory !== oom ? strikes + 1 : 0;
       if (strikes >= 2) this.recoverFromFatal();
     }, FATAL_CHECK_MS);
   }

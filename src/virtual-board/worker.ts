@@ -194,7 +194,10 @@ function wrapImports(imports: Record<string, Record<string, unknown>>): void {
         };
       } else if (name === 'emscripten_resize_heap') {
         // The RAM is fixed (wasm-patch.ts): sbrk fails, malloc returns NULL.
-        mod[name] = () => 0;
+        mod[name] = () => {
+          ring.noteOutOfMemory();
+          return 0;
+        };
       } else if (name === 'mp_js_ticks_ms') {
         mod[name] = () => {
           // While a KeyboardInterrupt is pending the clock leaps 2^31 ms at every reading,
