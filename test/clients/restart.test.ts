@@ -53,6 +53,16 @@ describe('mcu-gc virtual-board (CLI)', () => {
     expect(stderr).toMatch(/^mcu-gc: --memory 512k: too small for a 1048576-byte heap; .* give at least \d+k\n$/);
   });
 
+  it('--fs naming a file is one line and exit 2', async () => {
+    const child = spawn(process.execPath, [CLI, 'virtual-board', '--fs', CLI], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('error', () => {});
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toBe(`mcu-gc: --fs ${CLI}: exists and is not a directory\n`);
+  });
+
   it.skipIf(missing !== undefined)('SIGTERM stops it while Python loops forever, and removes its --link', async () => {
     const link = join(import.meta.dirname, `.vb-link-${process.pid}`);
     const child = spawn(process.execPath, [CLI, 'virtual-board', '--link', link], { stdio: ['ignore', 'pipe', 'ignore'] });
