@@ -48,7 +48,7 @@ describe('mcu-gc virtual-board (CLI)', () => {
     child.stderr.on('error', () => {});
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(2);
     expect(stderr).toMatch(/^mcu-gc: --memory 512k: too small for a 1048576-byte heap; .* give at least \d+k\n$/);
   });
@@ -58,7 +58,7 @@ describe('mcu-gc virtual-board (CLI)', () => {
     child.stderr.on('error', () => {});
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(2);
     expect(stderr).toBe(`mcu-gc: --fs ${CLI}: exists and is not a directory\n`);
   });
@@ -71,7 +71,7 @@ describe('mcu-gc virtual-board (CLI)', () => {
     const loop = pyboard(tty, 'pyb.exec_raw_no_follow("print(\\"looping\\")\\nwhile True:\\n    pass")\nread_until("looping\\r\\n")');
     expect((await loop).stderr).toBe('');
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
     const { existsSync } = await import('node:fs');
     expect(existsSync(link)).toBe(false);
