@@ -75,6 +75,7 @@ export interface DeviceStats {
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n';
 const PYEXEC_FORCED_EXIT = 0x100;
 const STUCK_MS = 1000;
+const FATAL_CHECK_MS = 400;
 const RESET_CAUSE = { powerOn: 1, hard: 2 } as const;
 
 /** The compiled worker. From source (vitest on Node 20, which cannot load TypeScript in a worker) that is the build in dist/. */
@@ -117,6 +118,7 @@ export class MicroPythonDevice {
   /** What the worker is doing while the state is busy. */
   private request: ToWorker['t'] = 'chars';
   private watchdog: NodeJS.Timeout | undefined;
+  private fatalWatch: NodeJS.Timeout | undefined;
   private stuckNoticeGiven = false;
   private closed = false;
   private readonly window: number;
@@ -155,6 +157,7 @@ export class MicroPythonDevice {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.watchdog);
+    this.stopFatalWatch();
     this.following.stop();
     this.queue.length = 0;
     void this.worker?.terminate();
@@ -192,11 +195,20 @@ export class MicroPythonDevice {
         }
         if (!booted && m.t === 'fatal') {
           booted = true;
+          this.worker = undefined;
           void worker.terminate();
           reject(new Error(m.message));
           return;
         }
         this.onMessage(m);
+      });
+      worker.on('exit', (code) => {
+        // Not terminated by us (restart and close forget the worker first): C exit() or a crash.
+        if (this.worker !== worker || this.closed) return;
+        if (!booted) {
+          booted = true;
+          reject(new Error(`the interpreter exited during boot (code ${code})`));
+        } else this.restart(`the interpreter exited (code ${code})`);
       });
       worker.on('error', (e) => {
         if (this.worker !== worker || this.closed) return;
@@ -234,12 +246,14 @@ export class MicroPythonDevice {
   /**
    * A hard reset: a new interpreter (the old one is stopped wherever it is), the board's
    * banner and friendly prompt. What the host sent meanwhile is kept for the new REPL, so a
-   * client's "\r\x03\r\x01" still gets it into the raw REPL.
+   * client's "\r\x03\r\x01" still gets it into the raw REPL. `soft`: reboot as pyexec's
+   * soft reset does instead ("MPY: soft reboot", the same REPL mode, no banner).
    */
-  private restart(reason: string | undefined): void {
+  private restart(reason: string | undefined, soft = false): void {
     if (this.closed) return;
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
+    this.stopFatalWatch();
     const old = this.worker;
     this.worker = undefined;
     void old?.terminate();
@@ -247,17 +261,24 @@ export class MicroPythonDevice {
     this.stats.restarts++;
     if (reason && !this.stuckNoticeGiven) {
       this.stuckNoticeGiven = true;
-      this.opts.onNotice?.(`virtual board: ${reason}; restarted the interpreter (a hard reset: files kept, RAM lost)`);
+      this.opts.onNotice?.(`virtual board: ${reason}; restarted the interpreter (${soft ? 'as a soft reset' : 'a hard reset'}: files kept, RAM lost)`);
     }
     this.memory = undefined;
     this.irq = undefined;
+    const wasRaw = this.mode === 'raw';
     this.queue = [...this.ring.drain(), ...this.queue];
     this.mode = 'friendly';
     this.rawLineLen = 0;
     this.held = [];
     this.paste = undefined;
     this.interruptedRequest = false;
-    this.start(RESET_CAUSE.hard, true).catch((e: unknown) => {
+    if (soft) {
+      // As pyexec's soft reboot: the same REPL mode afterwards (raw: Ctrl-A re-enters it).
+      this.stats.softResets++;
+      this.output(Buffer.from('MPY: soft reboot\r\n', 'latin1'));
+      if (wasRaw) this.queue.unshift(0x01);
+    }
+    this.start(soft ? RESET_CAUSE.powerOn : RESET_CAUSE.hard, !soft).catch((e: unknown) => {
       this.opts.onNotice?.(`virtual board: cannot restart the interpreter: ${(e as Error).message}`);
     });
   }
@@ -303,6 +324,7 @@ export class MicroPythonDevice {
   private requestDone(ret: number): void {
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
+    this.stopFatalWatch();
     if (ret & PYEXEC_FORCED_EXIT) {
       this.stats.softResets++;
       this.memory = undefined;
@@ -328,12 +350,51 @@ export class MicroPythonDevice {
   private post(m: ToWorker): void {
     this.state = 'busy';
     this.request = m.t;
+    this.watchFatal();
     // Whatever the host sent after this request is what running code would read first.
     if (this.queue.length > 0) {
       this.stats.stdinOverflow += this.ring.push(this.queue);
       this.queue = [];
     }
     this.worker?.postMessage(m);
+  }
+
+  /**
+   * The port's main.c ends nlr_jump_fail() and __fatal_error() in `while (1);` — reached,
+   * for one, when the heap is full as mp_js_do_exec turns an exception into text (this port
+   * collects garbage only between commands, so a program that keeps allocating gets there).
+   * Busy with no nlr_push active, twice in a row, after malloc found the RAM full, is that
+   * loop: the command ends with an error and the interpreter reboots as in a soft reset, in
+   * the same REPL mode.
+   */
+  private watchFatal(): void {
+    this.stopFatalWatch();
+    if (this.request === 'soft-reset') return;
+    let strikes = 0;
+    const oom = this.ring.outOfMemory;
+    this.fatalWatch = setInterval(() => {
+      const mem = this.memory;
+      const at = this.irq?.nlrTop;
+      if (this.state !== 'busy' || !mem || at === undefined) return;
+      // Only after malloc found the RAM full: a long batch of REPL characters (a big paste
+      // in friendly paste mode) also runs outside nlr_push, and must not be taken for it.
+      strikes = Atomics.load(mem, at >> 2) === 0 && this.ring.outOfMemory !== oom ? strikes + 1 : 0;
+      if (strikes >= 2) this.recoverFromFatal();
+    }, FATAL_CHECK_MS);
+  }
+
+  private stopFatalWatch(): void {
+    clearInterval(this.fatalWatch);
+    this.fatalWatch = undefined;
+  }
+
+  private recoverFromFatal(): void {
+    this.stopFatalWatch();
+    const raw = this.mode === 'raw';
+    const why = 'MemoryError: the virtual board ran out of memory reporting an error (its port collects garbage only between commands); soft reboot';
+    this.drainOutput();
+    this.output(Buffer.from(raw ? `\x04${why}\r\n\x04` : `\r\n${why}\r\n`, 'latin1'));
+    this.restart('the interpreter stopped in a fatal error (out of memory)', true);
   }
 
   // ------------------------------------------------------------------ the REPL side

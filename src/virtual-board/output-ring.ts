@@ -72,7 +72,9 @@ export class OutputRing {
         if (b.length > 0) sink(b);
       }
       const res = waitAsync(this.ctl, W, w);
-      if (res.async) void (res.value as Promise<string>).then(loop);
+      // Woken, the drain waits for the event loop's next turn: a burst of small writes
+      // (a repr printed byte by byte) then goes out as one chunk, not one per write.
+      if (res.async) void (res.value as Promise<string>).then(() => setImmediate(loop));
       else setImmediate(loop);
     };
     loop();

@@ -2,6 +2,7 @@
 // prints its tty, and serves until SIGINT / SIGTERM / SIGHUP — which always works, because
 // Python runs in a worker thread and the main thread never blocks.
 
+import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { DEFAULT_HEAP_SIZE, DEFAULT_MEMORY, minimumMemory, startVirtualBoard } from './board.js';
 import type { RawPasteMode } from './micropython-device.js';
@@ -32,6 +33,9 @@ export async function serveVirtualBoard(o: ServeOptions): Promise<void> {
     throw new UserError(
       `--memory ${o.memory}: too small for a ${heap}-byte heap; the linear memory also holds the static data, C stack and pystack: give at least ${Math.ceil(minimumMemory(heap) / 1024)}k`,
     );
+  }
+  if (o.fs !== undefined && existsSync(o.fs) && !statSync(o.fs).isDirectory()) {
+    throw new UserError(`--fs ${o.fs}: exists and is not a directory`);
   }
   let board;
   try {

@@ -5,12 +5,13 @@
 // (MICROPY_HW_STDIN_BUFFER_LEN) it has a fixed size: bytes that do not fit are dropped and
 // counted.
 //
-// The control words also carry the interrupt sequence number: each Ctrl-C the main thread
-// sees while Python runs bumps it and wakes a waiting reader.
+// The control words also carry the interrupt sequence number (each Ctrl-C the main thread
+// sees while Python runs bumps it and wakes a waiting reader) and an out-of-memory count.
 
 const W = 0; // write index (main thread)
 const R = 1; // read index (worker)
 const INTERRUPT = 2; // Ctrl-C count
+const OUT_OF_MEMORY = 3; // times malloc found the RAM full (worker.ts, micropython-device.ts)
 const WORDS = 4;
 
 export interface StdinRingBuffers {
@@ -66,6 +67,16 @@ export class StdinRing {
 
   get interrupts(): number {
     return Atomics.load(this.ctl, INTERRUPT);
+  }
+
+  /** How often the interpreter's malloc has found the RAM full. */
+  get outOfMemory(): number {
+    return Atomics.load(this.ctl, OUT_OF_MEMORY);
+  }
+
+  /** Worker: malloc found the RAM full. */
+  noteOutOfMemory(): void {
+    Atomics.add(this.ctl, OUT_OF_MEMORY, 1);
   }
 
   /** Main thread: a Ctrl-C arrived; wakes a blocked reader. */

@@ -33,6 +33,11 @@ export interface InterruptAddresses {
   sched: number;
   schedIdle: number;
   schedPending: number;
+  /**
+   * MP_STATE_THREAD(nlr_top): 0 outside every nlr_push. The interpreter busy with it at 0
+   * is spinning in nlr_jump_fail() / __fatal_error() (`while (1);` in the port's main.c).
+   */
+  nlrTop?: number;
 }
 
 export type ToWorker =

@@ -43,6 +43,7 @@ interface WasmExports {
   malloc(n: number): number;
   free(p: number): void;
   mp_sched_keyboard_interrupt(): void;
+  emscripten_stack_get_base(): number;
 }
 
 // ---------------------------------------------------------------- output
@@ -90,6 +91,32 @@ function wasmFrames(): number[] {
   const frames: number[] = [];
   for (const m of (new Error().stack ?? '').matchAll(/wasm-function\[(\d+)\]/g)) frames.push(Number(m[1]));
   return frames;
+}
+
+/** The words around the interpreter's thread state: at rest, and inside the probe's code. */
+let restState: Int32Array | undefined;
+let probeState: Int32Array | undefined;
+let nlrTop: number | undefined;
+const STATE_SPAN = 256; // mp_state_thread_t is small; further words change for other reasons
+
+function stateWords(): Int32Array | undefined {
+  if (!irq || !memoryWords) return undefined;
+  return memoryWords.slice((irq.pending - STATE_SPAN) >> 2, (irq.pending + STATE_SPAN) >> 2);
+}
+
+/**
+ * nlr_top sits beside mp_pending_exception in the thread state: the one word there that is
+ * 0 at rest and points into the C stack while Python runs.
+ */
+function findNlrTop(ex: WasmExports): number | undefined {
+  if (!irq || !restState || !probeState) return undefined;
+  const stackTop = ex.emscripten_stack_get_base();
+  const found: number[] = [];
+  for (let i = 0; i < restState.length; i++) {
+    const v = probeState[i]!;
+    if (restState[i] === 0 && v >= 1024 && v < stackTop) found.push(irq.pending - STATE_SPAN + i * 4);
+  }
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** Address of the "\n" literal print() ends lines with (learnt from PROBE_PY). */
@@ -148,7 +175,10 @@ function wrapImports(imports: Record<string, Record<string, unknown>>): void {
         };
       } else if (name === 'fd_write') {
         mod[name] = (fd: number, iov: number, iovcnt: number, pnum: number) => {
-          if (probes && (fd === 1 || fd === 2)) probeIov.push(iovcnt === 1 ? iovBase(iov) : 0);
+          if (probes && (fd === 1 || fd === 2)) {
+            probeIov.push(iovcnt === 1 ? iovBase(iov) : 0);
+            probeState ??= stateWords();
+          }
           const r = fn(fd, iov, iovcnt, pnum);
           // Only a write with a "\n" in it needs to know whether it is text (the stack is
           // the same here as before the call). print()'s line end is the commonest, and
@@ -164,7 +194,10 @@ function wrapImports(imports: Record<string, Record<string, unknown>>): void {
         };
       } else if (name === 'emscripten_resize_heap') {
         // The RAM is fixed (wasm-patch.ts): sbrk fails, malloc returns NULL.
-        mod[name] = () => 0;
+        mod[name] = () => {
+          ring.noteOutOfMemory();
+          return 0;
+        };
       } else if (name === 'mp_js_ticks_ms') {
         mod[name] = () => {
           // While a KeyboardInterrupt is pending the clock leaps 2^31 ms at every reading,
@@ -363,7 +396,9 @@ async function boot(): Promise<{ memory: WasmMemory; interrupt: InterruptAddress
   if (!rawWriteFrame) {
     probes = [];
     probeIov = [];
+    restState = stateWords();
     mp.runPython(PROBE_PY);
+    nlrTop = findNlrTop(ex);
     learnRawWriteFrame(probes);
     // PROBE_PY's writes: print's "." and its "\n", then the buffer's ".\n".
     if (probeIov.length === 3 && probeIov[1]! > 0) printEnd = probeIov[1]!;
@@ -372,7 +407,7 @@ async function boot(): Promise<{ memory: WasmMemory; interrupt: InterruptAddress
   mp.runPython(BOOT_PY);
   flushOut(true);
   lastWasCR = false;
-  return { memory: ex.memory, interrupt };
+  return { memory: ex.memory, interrupt: interrupt && { ...interrupt, nlrTop } };
 }
 
 // ---------------------------------------------------------------- requests

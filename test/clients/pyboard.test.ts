@@ -117,6 +117,33 @@ describe.skipIf(missing !== undefined)('a board with little RAM', () => {
     }
   });
 
+  it('a program that fills the heap with garbage ends in MemoryError and a soft reboot (the port collects only between commands)', async () => {
+    const notices: string[] = [];
+    const board = await startVirtualBoard({ heapSize: 64 * 1024, register: false, onNotice: (m) => notices.push(m) });
+    try {
+      const r = await pyboard(
+        board.path,
+        [
+          'pyb.exec("kept = 1")',
+          'try:',
+          '    pyb.exec("for i in range(5000):\\n    s = str(i) * 3")',
+          'except pyboard.PyboardError as e:',
+          '    print(e.args[2].decode().strip())',
+          'print(pyb.exec("print(\'kept\' in globals(), 6 * 7)"))',
+        ].join('\n'),
+      );
+      expect(r.stderr).toBe('');
+      const [err, after] = r.stdout.trim().split('\n');
+      expect(err).toMatch(/^MemoryError: /);
+      // The reboot happened in the raw REPL, as a soft reset: the client carries on.
+      expect(after).toBe(String.raw`b'False 42\r\n'`);
+      expect(board.stats.softResets).toBe(1);
+      expect(notices).toHaveLength(1);
+    } finally {
+      board.close();
+    }
+  });
+
   it('--memory: the heap grows by split-heap-auto up to the memory, and no further', async () => {
     const board = await startVirtualBoard({ heapSize: 16 * 1024, memory: 1024 * 1024, register: false });
     try {
