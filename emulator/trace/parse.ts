@@ -652,25 +652,47 @@ export class TraceReader implements TraceHeader {
    */
   private prescanLaterHeaps(): void {
     // A second pass over a fresh source, looking only at lines that start with `heap`
-    // (cheap byte test; the full tokenizer runs only on those lines).
+    // (cheap byte test; the full tokenizer runs only on those lines). Lines are not counted
+    // on the way: only if some are found, a third pass finds their line numbers.
     const scan = new TraceReader(this.open, { defaults: { ...this.config, split: true } }, true);
-    const bodyLine = this.lineNo;
+    // Byte offset of the first operation's line: `heap` lines after it are gc_add calls.
+    const bodyOffset = this.pending ? this.bufStart + this.lineStart : Number.POSITIVE_INFINITY;
+    const found: Array<{ start: number; end: number; offset: number }> = [];
     while (scan.skipToHeapLine()) {
-      if (scan.lineNo <= bodyLine || !scan.tokIs(0, 'heap') || scan.nt !== 3) continue;
+      const offset = scan.bufStart + scan.lineStart;
+      if (offset <= bodyOffset || !scan.tokIs(0, 'heap') || scan.nt !== 3) continue;
       const start = scan.quietNumber(1);
       const end = scan.quietNumber(2);
-      if (start >= 0 && end > start) this.laterHeaps.push({ start, end, line: scan.lineNo });
+      if (start >= 0 && end > start) found.push({ start, end, offset });
     }
+    if (found.length === 0) return;
+    const lines = new TraceReader(this.open, {}, true).lineNumbersAt(found.map((f) => f.offset));
+    found.forEach((f, i) => this.laterHeaps.push({ start: f.start, end: f.end, line: lines[i]! }));
   }
 
-  // The pre-scan counts lines only up to each `heap` line it finds (lineNo is exact there).
-  private countedPos = 0;
-
-  /** Lines ending in [countedPos, to), added to lineNo. */
-  private countLinesTo(to: number): void {
-    const buf = this.buf;
-    for (let j = buf.indexOf(C_NL, this.countedPos); j >= 0 && j < to; j = buf.indexOf(C_NL, j + 1)) this.lineNo++;
-    this.countedPos = to;
+  /** The 1-based line numbers of the lines starting at the given byte offsets (ascending). */
+  private lineNumbersAt(offsets: number[]): number[] {
+    const out: number[] = [];
+    let line = 1;
+    while (out.length < offsets.length) {
+      if (this.pos >= this.bufLen) {
+        if (this.eof) break;
+        this.refill();
+        continue;
+      }
+      const end = this.bufLen;
+      const j = this.buf.indexOf(C_NL, this.pos);
+      if (j >= 0 && j < end && this.bufStart + j < offsets[out.length]!) {
+        line++;
+        this.pos = j + 1;
+      } else if (j >= 0 && j < end) {
+        out.push(line);
+      } else {
+        this.pos = end;
+      }
+    }
+    while (out.length < offsets.length) out.push(line);
+    return out;
   }
 
   /**
@@ -681,9 +703,7 @@ export class TraceReader implements TraceHeader {
     for (;;) {
       if (this.pos >= this.bufLen) {
         if (this.eof) return false;
-        this.countLinesTo(this.bufLen);
         this.refill();
-        this.countedPos = this.pos;
         continue;
       }
       const buf = this.buf;
@@ -696,11 +716,8 @@ export class TraceReader implements TraceHeader {
         while (ls > this.pos && (buf[ls - 1] === C_SPACE || buf[ls - 1] === C_TAB)) ls--;
         if (h + 4 <= end && (ls === this.pos || buf[ls - 1] === C_NL)) {
           if (buf[h + 1] === 101 && buf[h + 2] === 97 && buf[h + 3] === 112) {
-            this.countLinesTo(ls);
             this.pos = ls;
-            const ok = this.readLine(); // counts this line
-            this.countedPos = this.pos;
-            return ok;
+            return this.readLine();
           }
         }
         if (h + 4 <= end) {
@@ -727,9 +744,7 @@ export class TraceReader implements TraceHeader {
         const nl = buf.lastIndexOf(C_NL, h);
         if (nl >= this.pos) this.pos = nl + 1;
       }
-      this.countLinesTo(this.pos);
       this.refill();
-      this.countedPos = this.pos;
     }
   }
 
