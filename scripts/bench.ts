@@ -1,4 +1,4 @@
-// npm run bench [-- --pairs N] [--only NAME,...] [--quick]
+// npm run bench [-- --pairs N] [--only NAME,...] [--quick] [--before OTHER/bin/mcu-gc.js]
 //
 // Runs each benchmark trace through MicroPython's real py/gc.c compiled natively (the native
 // baseline) and through the CLI (`node bin/mcu-gc.js trace FILE`, started plainly, as a user
@@ -15,7 +15,8 @@
 //
 // Times come from GNU time (/usr/bin/time, Debian package `time`): %U+%S for CPU, %M for
 // peak RSS. The machine may be busy: CPU time is the steadier figure, wall the one the goal
-// is set in.
+// is set in. --before runs another build of the CLI (e.g. a checkout of an older commit) in
+// every pair too, for before/after numbers taken under the same load.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -40,6 +41,7 @@ const opt = (name: string): string | undefined => {
 const quick = argv.includes('--quick');
 const pairs = Number(opt('--pairs') ?? (quick ? 2 : 5));
 const only = opt('--only')?.split(',');
+const beforeBin = opt('--before');
 const TIME = '/usr/bin/time';
 
 interface Case {
@@ -107,7 +109,7 @@ function measure(cmd: string, args: string[], stdinFile?: string): Run {
   }
 }
 
-const cli = (file: string): Run => measure(process.execPath, [join(root, 'bin/mcu-gc.js'), 'trace', '--no-warnings', file]);
+const cli = (file: string, bin = join(root, 'bin/mcu-gc.js')): Run => measure(process.execPath, [bin, 'trace', '--no-warnings', file]);
 
 /** The native baseline for a trace, or why there is none. */
 function nativeFor(file: string): { bin: string } | { why: string } {
@@ -134,6 +136,7 @@ interface Row {
   heap: string;
   native: Run[];
   mcu: Run[];
+  before: Run[];
   wallRatio: number;
   cpuRatio: number;
   check: string;
@@ -147,6 +150,7 @@ for (const c of cases) {
   process.stderr.write(`running ${c.name} (${pairs} pairs) ...\n`);
   const native: Run[] = [];
   const mcu: Run[] = [];
+  const before: Run[] = [];
   let ok = true;
   let check = '';
   for (let p = 0; p < pairs; p++) {
@@ -161,6 +165,7 @@ for (const c of cases) {
       mcu.push(cli(c.file));
       runNative();
     }
+    if (beforeBin) before.push(cli(c.file, beforeBin));
     const m = mcu[mcu.length - 1]!;
     if ('bin' in nat && m.out !== native[native.length - 1]!.out) ok = false;
     if (p > 0 && m.out !== mcu[0]!.out) ok = false;
@@ -178,9 +183,9 @@ for (const c of cases) {
     ok &&= same;
     check += same ? ', sha256 = reference' : ', SHA256 DIFFERS FROM REFERENCE';
   }
-  for (const r of [...native, ...mcu]) r.out = '';
+  for (const r of [...native, ...mcu, ...before]) r.out = '';
   const ratio = (f: (r: Run) => number): number => median(mcu.map((m, i) => (native[i] ? f(m) / f(native[i]!) : NaN)));
-  rows.push({ name: c.name, heap: c.heap, native, mcu, wallRatio: ratio((r) => r.wall), cpuRatio: ratio((r) => r.cpu), check, ok });
+  rows.push({ name: c.name, heap: c.heap, native, mcu, before, wallRatio: ratio((r) => r.wall), cpuRatio: ratio((r) => r.cpu), check, ok });
 }
 
 // ------------------------------------------------------------------ one full collection
@@ -191,6 +196,7 @@ interface Micro {
   native: number;
   mcu: number;
   ratio: number;
+  before: number;
 }
 let micro: Micro | null = null;
 if (want('collect-4m-1m')) {
@@ -202,7 +208,9 @@ if (want('collect-4m-1m')) {
   const nat1: number[] = [];
   const mcu1: number[] = [];
   const ratios: number[] = [];
+  const before1: number[] = [];
   for (let p = 0; p < pairs; p++) {
+    if (beforeBin) before1.push((cli(withN, beforeBin).cpu - cli(without, beforeBin).cpu) / N);
     let n = NaN;
     if ('bin' in nat) {
       const a = measure(nat.bin, [], withN);
@@ -221,7 +229,7 @@ if (want('collect-4m-1m')) {
       mcu1.push((m.cpu - m0.cpu) / N);
     }
   }
-  micro = { native: median(nat1), mcu: median(mcu1), ratio: median(ratios) };
+  micro = { native: median(nat1), mcu: median(mcu1), ratio: median(ratios), before: median(before1) };
 }
 
 // ------------------------------------------------------------------ table
@@ -242,9 +250,14 @@ const table = rows.map((r) => [
   `${f1(Math.max(...r.native.map((x) => x.rssMiB)))} / ${f1(Math.max(...r.mcu.map((x) => x.rssMiB)))}`,
   r.check,
 ]);
+if (beforeBin) {
+  header.push('before: wall s / CPU s / peak MiB');
+  rows.forEach((r, i) => table[i]!.push(`${f3(median(r.before.map((x) => x.wall)))} / ${f3(median(r.before.map((x) => x.cpu)))} / ${f1(Math.max(...r.before.map((x) => x.rssMiB)))}`));
+}
 if (micro) {
   const ms = (x: number): string => (Number.isNaN(x) ? '-' : `${x * 1000 < 10 ? (x * 1000).toFixed(2) : (x * 1000).toFixed(1)} ms`);
   table.push(['one collect, 4 MB heap, 1 MB live', '4 MB', '', '', '', ms(micro.native), ms(micro.mcu), f2(micro.ratio), '', 'CPU per collection']);
+  if (beforeBin) table[table.length - 1]!.push(`CPU ${ms(micro.before)}`);
 }
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

@@ -36,8 +36,11 @@ export class OutBuf {
 
   bytes(src: Uint8Array, start: number, end: number): void {
     this.room(end - start);
-    this.buf.set(src.subarray(start, end), this.len);
-    this.len += end - start;
+    // A loop, not set(subarray()): names are a few bytes, and a view per name is garbage.
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = start; i < end; i++) buf[len++] = src[i]!;
+    this.len = len;
   }
 
   /** 0x-prefixed lowercase hex, as `hx()` printed it. */

@@ -249,66 +249,83 @@ export class TraceReader implements TraceHeader {
 
   // ------------------------------------------------------------------ lines and tokens
 
-  /** Index of the next \n at or after `from` in the window, refilling as needed; -1 at EOF. */
-  private findEol(from: number): number {
-    for (;;) {
-      // indexOf over the whole window (no subarray per line); bytes past bufLen are stale.
-      let i = this.buf.indexOf(C_NL, from);
-      if (i >= this.bufLen) i = -1;
-      if (i >= 0 || this.eof) return i;
-      // Keep the unread part, then read more after it.
-      const keep = this.bufLen - this.pos;
-      from -= this.pos;
-      if (this.pos > 0) {
-        this.buf.copyWithin(0, this.pos, this.bufLen);
-        this.bufStart += this.pos;
-        this.pos = 0;
-        this.bufLen = keep;
-      }
-      if (this.bufLen === this.buf.length) {
-        const bigger = new Uint8Array(this.buf.length * 2);
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
-      const n = this.source.read(this.buf, this.bufLen, this.buf.length - this.bufLen);
-      if (n === 0) this.eof = true;
-      this.bufLen += n;
+  /** Keeps the unread part of the window (from pos), moved to its start, and reads more after it. */
+  private refill(): void {
+    if (this.pos > 0) {
+      this.buf.copyWithin(0, this.pos, this.bufLen);
+      this.bufStart += this.pos;
+      this.bufLen -= this.pos;
+      this.pos = 0;
     }
+    if (this.bufLen === this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    const n = this.source.read(this.buf, this.bufLen, this.buf.length - this.bufLen);
+    if (n === 0) this.eof = true;
+    this.bufLen += n;
   }
 
-  /** Advances to the next non-empty line (comment stripped) and tokenizes it. */
+  /**
+   * Advances to the next non-empty line (comment stripped) and tokenizes it, in one pass
+   * over its bytes (the tokens' ends are found on the way to the newline).
+   */
   private readLine(): boolean {
+    const ts = this.ts;
+    const te = this.te;
     for (;;) {
-      if (this.pos >= this.bufLen && this.eof) return false;
-      let eol = this.findEol(this.pos);
-      if (eol < 0) eol = this.bufLen;
-      if (this.pos >= eol && eol === this.bufLen && this.eof) return false;
+      if (this.pos >= this.bufLen) {
+        if (this.eof) return false;
+        this.refill();
+        continue;
+      }
       const buf = this.buf;
+      const end = this.bufLen;
       const start = this.pos;
-      this.pos = eol + 1;
-      this.lineNo++;
-      this.lineStart = start;
-      let nt = 0;
       let i = start;
-      while (i < eol) {
+      let nt = 0;
+      let eol = -1;
+      while (i < end) {
         let c = buf[i]!;
+        if (c === C_NL) {
+          eol = i;
+          break;
+        }
         if (c === C_SPACE || c === C_TAB || c === C_CR) {
           i++;
           continue;
         }
-        if (c === C_HASH) break;
+        if (c === C_HASH) {
+          // A comment: the rest of the line.
+          const j = buf.indexOf(C_NL, i);
+          if (j >= 0 && j < end) eol = j;
+          else i = end;
+          break;
+        }
         const s = i;
-        while (i < eol) {
+        while (i < end) {
           c = buf[i]!;
-          if (c === C_SPACE || c === C_TAB || c === C_CR || c === C_HASH) break;
+          if (c === C_SPACE || c === C_TAB || c === C_CR || c === C_HASH || c === C_NL) break;
           i++;
         }
         if (nt < 16) {
-          this.ts[nt] = s;
-          this.te[nt] = i;
+          ts[nt] = s;
+          te[nt] = i;
         }
         nt++;
       }
+      if (eol < 0) {
+        // The window ends inside this line: read more and tokenize it again (once a window).
+        if (!this.eof) {
+          this.refill();
+          continue;
+        }
+        eol = end;
+      }
+      this.pos = eol + 1;
+      this.lineNo++;
+      this.lineStart = start;
       if (nt > 0) {
         this.nt = nt;
         return true;
@@ -692,37 +709,104 @@ export class TraceReader implements TraceHeader {
    */
   private prescanLaterHeaps(): void {
     // A second pass over a fresh source, looking only at lines that start with `heap`
-    // (cheap byte test; the full tokenizer runs only on those lines).
+    // (cheap byte test; the full tokenizer runs only on those lines). Lines are not counted
+    // on the way: only if some are found, a third pass finds their line numbers.
     const scan = new TraceReader(this.open, { defaults: { ...this.config, split: true } }, true);
-    const bodyLine = this.lineNo;
+    // Byte offset of the first operation's line: `heap` lines after it are gc_add calls.
+    const bodyOffset = this.pending ? this.bufStart + this.lineStart : Number.POSITIVE_INFINITY;
+    const found: Array<{ start: number; end: number; offset: number }> = [];
     let before = this.heapBytesRead;
     while (scan.skipToHeapLine()) {
-      if (scan.lineNo <= bodyLine || !scan.tokIs(0, 'heap') || scan.nt !== 3) continue;
+      const offset = scan.bufStart + scan.lineStart;
+      if (offset <= bodyOffset || !scan.tokIs(0, 'heap') || scan.nt !== 3) continue;
       const start = scan.quietNumber(1);
       const end = scan.quietNumber(2);
       // An out-of-range one is left out of the map; the reader reports it on reaching it.
       if (start >= 0 && end > start && !heapRangeProblem(start, end, this.config.wordSize, before)) {
-        this.laterHeaps.push({ start, end, line: scan.lineNo });
+        found.push({ start, end, offset });
         before += end - start;
       }
     }
+    if (found.length === 0) return;
+    const lines = new TraceReader(this.open, {}, true).lineNumbersAt(found.map((f) => f.offset));
+    found.forEach((f, i) => this.laterHeaps.push({ start: f.start, end: f.end, line: lines[i]! }));
   }
 
-  /** Advances line by line to the next line whose first non-blank bytes are `heap`, tokenized. */
+  /** The 1-based line numbers of the lines starting at the given byte offsets (ascending). */
+  private lineNumbersAt(offsets: number[]): number[] {
+    const out: number[] = [];
+    let line = 1;
+    while (out.length < offsets.length) {
+      if (this.pos >= this.bufLen) {
+        if (this.eof) break;
+        this.refill();
+        continue;
+      }
+      const end = this.bufLen;
+      const j = this.buf.indexOf(C_NL, this.pos);
+      if (j >= 0 && j < end && this.bufStart + j < offsets[out.length]!) {
+        line++;
+        this.pos = j + 1;
+      } else if (j >= 0 && j < end) {
+        out.push(line);
+      } else {
+        this.pos = end;
+      }
+    }
+    while (out.length < offsets.length) out.push(line);
+    return out;
+  }
+
+  /**
+   * Advances to the next line whose first non-blank bytes are `heap`, tokenized. Looks for
+   * the letter h (rare in traces) rather than walking every line.
+   */
   private skipToHeapLine(): boolean {
     for (;;) {
-      if (this.pos >= this.bufLen && this.eof) return false;
-      let eol = this.findEol(this.pos);
-      if (eol < 0) eol = this.bufLen;
-      let i = this.pos;
-      const buf = this.buf;
-      while (i < eol && (buf[i] === C_SPACE || buf[i] === C_TAB)) i++;
-      if (buf[i] === 104 /* h */ && buf[i + 1] === 101 && buf[i + 2] === 97 && buf[i + 3] === 112) {
-        return this.readLine(); // counts this line
+      if (this.pos >= this.bufLen) {
+        if (this.eof) return false;
+        this.refill();
+        continue;
       }
-      if (this.pos >= eol && eol === this.bufLen && this.eof) return false;
-      this.pos = eol + 1;
-      this.lineNo++;
+      const buf = this.buf;
+      const end = this.bufLen;
+      // (Searched within the window only: past it the buffer holds stale bytes.)
+      let h = (end === buf.length ? buf : buf.subarray(0, end)).indexOf(104 /* h */, this.pos);
+      // Up to the last newline before h (or before the window's end) no line can matter.
+      let ls = h;
+      if (h >= 0) {
+        while (ls > this.pos && (buf[ls - 1] === C_SPACE || buf[ls - 1] === C_TAB)) ls--;
+        if (h + 4 <= end && (ls === this.pos || buf[ls - 1] === C_NL)) {
+          if (buf[h + 1] === 101 && buf[h + 2] === 97 && buf[h + 3] === 112) {
+            this.pos = ls;
+            return this.readLine();
+          }
+        }
+        if (h + 4 <= end) {
+          // Not a `heap` line: go on after this h.
+          const nl = buf.indexOf(C_NL, h);
+          if (nl >= 0 && nl < end) {
+            this.pos = nl + 1;
+            continue;
+          }
+        }
+      } else {
+        const nl = buf.lastIndexOf(C_NL, end - 1);
+        if (nl >= this.pos) {
+          this.pos = nl + 1;
+          continue;
+        }
+      }
+      // The window ends inside the line that matters: read more (keeping that line only).
+      if (this.eof) {
+        this.pos = end;
+        continue;
+      }
+      if (h >= 0) {
+        const nl = buf.lastIndexOf(C_NL, h);
+        if (nl >= this.pos) this.pos = nl + 1;
+      }
+      this.refill();
     }
   }
 

@@ -87,4 +87,23 @@ describe('mcu-gc trace with bad input', () => {
     expect(r.out).toBe('alloc big = 0x20000040\nalloc x = NULL\nstats collections=2\n');
     expect(r.err).toMatch(/warn\.trace:7: warning: v1\.9\.4 gc_alloc\(48\) bug: collected twice/);
   });
+
+  it('`trace FILE --no-warnings` (run without loading yargs) prints what the yargs-parsed form does', () => {
+    const t = 'gc v1.9.4\nfinaliser 0\nheap 0x20000000 0x20000400\nalloc big 928\nroot 0 big\nthreshold 1\nalloc x 48\nstats\n';
+    const file = join(dir, 'fast.trace');
+    writeFileSync(file, t);
+    const fast = spawnSync(process.execPath, [bin, 'trace', file, '--no-warnings'], { encoding: 'utf8' });
+    // `--warnings=false` is not a form the fast path takes: yargs parses it.
+    const slow = spawnSync(process.execPath, [bin, 'trace', '--warnings=false', file], { encoding: 'utf8' });
+    expect(fast.status).toBe(0);
+    expect(fast.stdout).toBe('alloc big = 0x20000040\nalloc x = NULL\nstats collections=2\n');
+    expect(fast.stderr).toBe('');
+    expect(slow.status).toBe(0);
+    expect(slow.stdout).toBe(fast.stdout);
+    expect(slow.stderr).toBe('');
+    // Anything else goes to yargs, e.g. an unknown option.
+    const bad = spawnSync(process.execPath, [bin, 'trace', file, '--frob'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Unknown argument: frob/);
+  });
 });

@@ -47,6 +47,18 @@ describe.skipIf(why !== null)("engine = MicroPython v1.9.4's gc.c (C oracle)", (
     expect(ok.output).toMatch(/alloc big = 0x/);
   });
 
+  it('the driver keeps more than 65,536 handle names apart (its table grows)', () => {
+    // 70,000 one-block objects, each named once, then a few of the first and last re-used.
+    const n = 70000;
+    const lines = ['gc v1.9.4', 'finaliser 0', 'heap 0x20000000 0x20200000'];
+    for (let i = 0; i < n; i++) lines.push(`alloc o${i} 16`);
+    lines.push('nbytes o0', `nbytes o${n - 1}`, 'free o0', `free o${n - 1}`, 'alloc again 16', 'info', 'stats');
+    const r = diffTrace(lines.join('\n') + '\n');
+    expect(r.same, r.difference?.expected).toBe(true);
+    expect(r.cOutput).toContain(`alloc o${n - 1} = 0x`);
+    expect(r.cOutput).toContain(`nbytes o${n - 1} = 16`);
+  });
+
   it('over 200 random traces the engine prints what gc.c prints', () => {
     let crashed = 0;
     let lines = 0;
