@@ -157,7 +157,7 @@ export function runCaseReport(c: SweepCase, seed: number, scale: number, opts: {
       return { report, heap: board.machine.heap, board };
     }
     const { report, heap } = runTraceOnBoardText(readText(c.workload), c.workload, spec, c.overrides, c.pacing);
-    // The booted board (if any) is only for its layout: read it before anything else runs on it.
+    // The board booted above (if asked for) stays as booted: the trace runs on a machine of its own.
     return { report, heap, ...(board ? { board } : {}) };
   } catch (e) {
     if (e instanceof UserError) return { error: e.message };
