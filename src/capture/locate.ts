@@ -209,8 +209,13 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
   let roots: LocatedState['roots'] | undefined;
   if (o.facts?.roots) {
     const fr = o.facts.roots.value;
+    // An ELF of another build would send the read to addresses this firmware may not own.
+    if (fr.start !== rootStart || fr.end <= rootStart || fr.end > poolField) {
+      throw new LocateError(
+        `${o.facts.file}: its root range ${hx(fr.start)} .. ${hx(fr.end)} does not fit this board's state (dict_locals at ${hx(rootStart)}, heap fields at ${hx(poolField)}): is it this board's firmware?`,
+      );
+    }
     roots = { start: fr.start, end: fr.end, from: `${o.facts.file}: ${o.facts.roots.from}` };
-    if (fr.start !== rootStart) notes.push(`the ELF's root range starts at ${hx(fr.start)}, the board's dict_locals is at ${hx(rootStart)}: the ELF's range is used`);
   } else {
     const isHead = (w: number): number | undefined => {
       for (const a of dumpAreas) {

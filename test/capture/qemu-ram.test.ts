@@ -6,7 +6,7 @@
 // same command, right after the read), on a heap that holds garbage.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +133,13 @@ for (const c of CASES) {
       expect(why.code).toBe(0);
       expect(why.stdout).toMatch(/is alive, \d+ step\(s\) from a root:\n {2}(root section|stack) word at 0x/);
     }, 120_000);
+
+    if (c.machine !== 'microbit') return;
+    it.skipIf(!existsSync(SHARED_QEMU_ELF))(`an ELF of another firmware is refused before anything is read by it${existsSync(SHARED_QEMU_ELF) ? '' : ' (skipped: no ../shared qemu ELF)'}`, async () => {
+      const r = await cli(['capture', '--port', q.tty, '--ram', '--out', 'other.json', '--elf', SHARED_QEMU_ELF, '--no-progress'], dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/mcu-gc: --ram: .*micropython-v1\.27\.0-MPS2_AN385\.elf: its root range 0x2efc8 \.\. 0x2f094 does not fit this board's state \(dict_locals at 0x2000014c, heap fields at 0x[0-9a-f]+\): is it this board's firmware\? \(the snapshot other\.json is saved; no heap image was written\)\n$/);
+      expect(existsSync(join(dir, 'other.heap.json'))).toBe(false);
+    }, 60_000);
   });
 }
