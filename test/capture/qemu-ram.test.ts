@@ -129,6 +129,15 @@ for (const c of CASES) {
       expect(a.stdout).toContain(device);
       expect(a.stdout).toContain(`Emulated gc.collect(): frees ${w.freed.length} heads (${deviceFreed * img.block} B)`);
       expect(a.stdout).toMatch(/Reachability: \d+ heads, \d+ reachable from \d+ root words/);
+      expect(a.stdout).toContain(`Check against the firmware's own gc.collect() recorded by capture --ram: the same heap after it (${deviceFreed} blocks freed)`);
+      // A recorded collection that disagrees (here: one that freed nothing) fails analyze.
+      const doc = JSON.parse(text);
+      doc.meta.afterCollect = doc.meta.dump;
+      writeFileSync(join(dir, 'tampered.heap.json'), JSON.stringify(doc));
+      const t = await cli(['analyze', 'tampered.heap.json', '--no-dump'], dir);
+      expect(t.code).toBe(1);
+      expect(t.stdout).toContain(`it freed 0 blocks, the emulated collection ${deviceFreed}; the heaps after differ`);
+      expect(t.stderr).toBe("mcu-gc: tampered.heap.json: the emulated gc.collect() leaves a different heap than the firmware's own collection recorded by capture --ram\n");
       const why = await cli(['analyze', 'snap.heap.json', '--no-dump', '--why', '0x' + w.kept[w.kept.length - 1]!.addr.toString(16)], dir);
       expect(why.code).toBe(0);
       expect(why.stdout).toMatch(/is alive, \d+ step\(s\) from a root:\n {2}(root section|stack) word at 0x/);
