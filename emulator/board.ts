@@ -274,6 +274,66 @@ export function heapStartForPool(c: GcConfig, end: number, total: number): numbe
   throw new BoardError(`no heap start gives a pool of ${total} bytes ending at ${hex(end)}`, 'pool');
 }
 
+function isInferred(spec: BoardSpec, key: string): boolean {
+  return Object.keys(spec.inferred).some((k) => k === key || k.startsWith(`${key}.`));
+}
+
+/**
+ * A heap placed by flags (--pool-start, --heap-start, --heap-size) may cover where the config
+ * only guessed the root section or the type objects: those guesses give way (moved next to the
+ * heap, in the same memory) instead of the flags failing. Measured values never move: a heap over
+ * them is still an error.
+ */
+function moveInferredOutOfHeap(spec: BoardSpec, start: number, end: number, ws: number, notes: string[]): BoardSpec {
+  const overlap = (s: number, e: number, a: number, b: number): boolean => s < b && a < e;
+  const stackLow = spec.stack.top - Math.floor(spec.stack.used / ws) * ws;
+  const busy: Array<[number, number]> = [
+    [start, end],
+    [stackLow, spec.stack.top],
+    ...spec.heap.add.map((a) => [a.start, a.end] as [number, number]),
+  ];
+  const free = (s: number, e: number, kinds: readonly RegionKind[] | null, extra: Array<[number, number]>): boolean => {
+    const r = regionHolding(spec.regions, s, e);
+    if (!r || (kinds && !kinds.includes(r.kind))) return false;
+    return ![...busy, ...extra].some(([a, b]) => overlap(s, e, a, b));
+  };
+  /** Just below the heap, else just above it, else at the top of a region of the right kind. */
+  const spot = (bytes: number, kinds: readonly RegionKind[] | null, extra: Array<[number, number]>): number | undefined => {
+    const below = Math.floor((start - bytes) / 0x100) * 0x100;
+    const above = Math.ceil(end / 0x100) * 0x100;
+    const cands = [below, above, ...spec.regions.map((r) => Math.floor((r.base + r.size - bytes - 0x1000) / 0x100) * 0x100), ...spec.regions.map((r) => r.base)];
+    return cands.find((a) => a >= 0 && free(a, a + bytes, kinds, extra));
+  };
+  let out = spec;
+  const rs = spec.rootSection;
+  const rsBytes = rs.words * ws;
+  if (overlap(start, end, rs.address, rs.address + rsBytes) && isInferred(spec, 'rootSection')) {
+    const a = spot(rsBytes, RAM_KINDS, []);
+    if (a !== undefined) {
+      out = { ...out, rootSection: { address: a, words: rs.words } };
+      notes.push(`the config's inferred root section ${hex(rs.address)} lies inside this heap: moved to ${hex(a)} (the real one is in mp_state_ctx; --elf gives it)`);
+    }
+  }
+  const rootRange: [number, number] = [out.rootSection.address, out.rootSection.address + rsBytes];
+  if (overlap(start, end, spec.typesBase, spec.typesBase + TypeTable.size) && (isInferred(spec, 'typesBase') || isInferred(spec, 'types'))) {
+    const a = spot(TypeTable.size, null, [rootRange]);
+    if (a !== undefined) {
+      out = { ...out, typesBase: a };
+      notes.push(`the config's inferred type objects at ${hex(spec.typesBase)} lie inside this heap: the emulator's table moved to ${hex(a)}`);
+    }
+  }
+  const known = out.typeAddresses;
+  if (known && isInferred(spec, 'types')) {
+    const inside = Object.entries(known).filter(([, a]) => a !== undefined && overlap(start, end, a, a + ws));
+    if (inside.length) {
+      const keep = Object.fromEntries(Object.entries(known).filter(([, a]) => a !== undefined && !overlap(start, end, a, a + ws)));
+      out = { ...out, typeAddresses: keep };
+      notes.push(`the config's type addresses ${inside.map(([n, a]) => `${n}=${hex(a!)}`).join(', ')} lie inside this heap: not used`);
+    }
+  }
+  return out;
+}
+
 /** The GC config after what-if overrides; a new version resets what that version cannot have. */
 export function effectiveConfig(spec: BoardSpec, o: BoardOverrides = {}, notes: string[] = []): GcConfig {
   const c: GcConfig = { ...spec.gc };
@@ -326,6 +386,7 @@ export function buildBoard(spec: BoardSpec, overrides: BoardOverrides = {}): Boa
     }
   }
   if (end <= start) throw new BoardError(`heap end ${hex(end)} is not above its start ${hex(start)}`, 'heap');
+  if (start !== spec.heap.start || end !== spec.heap.end) spec = moveInferredOutOfHeap(spec, start, end, config.wordSize, notes);
   const add = config.split ? (overrides.add ?? spec.heap.add) : [];
   const regions = spec.regions.map(({ name, kind, base, size }) => ({ name, kind, base, size }));
   const holder = regionHolding(spec.regions, start, end);
@@ -374,6 +435,7 @@ export function buildBoard(spec: BoardSpec, overrides: BoardOverrides = {}): Boa
   const thresholdBlocks = thresholdBytes === null || thresholdBytes < 0 ? THRESHOLD_OFF : Math.floor(thresholdBytes / config.blockSize);
   heap.threshold = thresholdBlocks;
   return {
+    // With a moved root section or type table, the spec as the machine was built from it.
     spec,
     config,
     machine,

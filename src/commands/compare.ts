@@ -4,11 +4,11 @@
 
 import type { CommandModule } from 'yargs';
 import { BoardError } from '../../emulator/board.js';
-import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
 import { UserError } from '../errors.js';
-import { compareDumps } from '../compare/compare.js';
-import { type ConfigCheck, checkAgainstConfig, emulatedDump } from '../compare/emulate.js';
+import { compareDumps, deviceOnlyComparison } from '../compare/compare.js';
+import { type ConfigCheck, checkAgainstConfig, emulatedDump, runTimeAddresses } from '../compare/emulate.js';
+import { boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type OutputArgs, useColor, writeComparison } from '../compare/output.js';
 import { safe } from '../compare/render-text.js';
 import { exists } from '../io/files.js';
@@ -18,7 +18,7 @@ import { withOutputOptions } from './diff.js';
 import pc from 'picocolors';
 
 interface Args extends SerialArgs, OverrideArgs, OutputArgs {
-  board: string;
+  board?: string;
   script?: string;
   out?: string;
   save: boolean;
@@ -29,7 +29,12 @@ interface Args extends SerialArgs, OverrideArgs, OutputArgs {
 export function checksText(checks: ConfigCheck[], file: string, color: boolean): string {
   const k = pc.createColors(color);
   const out = [`config checks against ${safe(file)}:`];
-  for (const c of checks) {
+  // Platform checks first: a failed one explains everything below it.
+  const ordered = [...checks.filter((c) => c.platform), ...checks.filter((c) => !c.platform)];
+  if (ordered.some((c) => c.platform && !c.ok && c.what !== 'MicroPython version')) {
+    out.push(`  ${k.red(k.bold('platform mismatch:'))} this device is not what the board config describes; placement flags cannot fix that`);
+  }
+  for (const c of ordered) {
     const mark = c.ok ? k.green('✓') : k.red('✗');
     let line = `  ${mark} ${c.what}: device ${safe(c.device ?? '-')}, config ${safe(c.config ?? '-')}`;
     if (c.explain) line += `\n      ${k.yellow(safe(c.explain))}`;
@@ -46,20 +51,22 @@ const command: CommandModule<object, Args> = {
       withOverrideOptions(
         withSerialOptions(
           y
-            .option('board', { alias: 'b', type: 'string', demandOption: true, describe: 'board config (see mcu-gc boards)' })
+            .option('board', { alias: 'b', type: 'string', describe: 'board config (see mcu-gc boards); with --elf, default: the board the firmware names' })
             .option('script', { type: 'string', describe: 'local .py file to run on the device first (device only: the emulator cannot run Python)' })
             .option('out', { alias: 'o', type: 'string', describe: 'where to save the device snapshot (default: capture-<board>-<time>.json)' })
             .option('save', { type: 'boolean', default: true, describe: 'keep the device snapshot (--no-save: do not write it)' })
             .option('collect', { type: 'boolean', default: true, describe: 'gc.collect() on the device before the dump' })
             .option('footprint', { type: 'boolean', default: true, describe: 'measure the capture\'s own heap use' })
             .example('$0 compare --board=rp2-pico --port a0', 'device vs emulator for a Pico on /dev/ttyACM0')
+            .example('$0 compare --board=microbit --port /tmp/mbit', 'a micro:bit (or mcu-gc virtual-board --qemu microbit --link /tmp/mbit)')
+            .example('$0 compare --board=qemu --elf firmware.elf -p /dev/pts/4', "your qemu-port build, its heap and roots from the ELF's symbols")
             .example('$0 compare --board=webassembly -p /dev/pts/3 --heap-size 65536 --html cmp.html', 'with the heap size the device was started with'),
         ),
       ),
     ) as never,
   handler: async (args) => {
     // Bad flags and configs fail before the board is touched.
-    const spec = loadBoard(args.board);
+    const { spec, elf } = await boardSpecWithElf(args.board, args.elf);
     const overrides = overridesFrom(args);
     if (args.html !== undefined && !args.force && exists(args.html)) throw new UserError(`${args.html}: already exists (use --force to replace it)`);
     let emu;
@@ -73,6 +80,17 @@ const command: CommandModule<object, Args> = {
     await repl.close();
     const device = snapshot.parsed;
     const checks = checkAgainstConfig(device, snapshot.device, emu, overrides);
+    if (elf?.version && snapshot.device.version && elf.version !== snapshot.device.version) {
+      // Another release's ELF describes another build: its addresses say nothing about this device.
+      checks.unshift({
+        what: 'firmware ELF',
+        ok: false,
+        platform: true,
+        device: snapshot.device.version,
+        config: `v${elf.version} (${elf.file})`,
+        explain: "the ELF is not this device's firmware: give the ELF of the build the device runs",
+      });
+    }
     const notes: string[] = [];
     for (const i of device.issues.filter((x) => x.severity === 'error').slice(0, 5)) notes.push(`device dump line ${i.line}: ${i.message}`);
     if (!snapshot.complete) notes.push('the device capture is incomplete');
@@ -80,32 +98,27 @@ const command: CommandModule<object, Args> = {
     let c = compareDumps(
       { label: `device ${snapshot.port ?? args.port} (MicroPython ${snapshot.device.version ?? '?'}${snapshot.device.platform ? ' ' + snapshot.device.platform : ''})`, parsed: device },
       { label: `emulator: ${spec.id} (${spec.file ?? spec.name}), boot-time heap model after gc.collect()`, parsed: emu.parsed },
+      { relative: runTimeAddresses(spec) },
     );
     if (args.script !== undefined) {
       // What the script built exists only on the device: the comparable parts are the layout
       // and the totals the layout fixes.
-      notes.push(`${args.script} ran on the device only (the emulator cannot run Python): used/free, letters and the block map below are the device's; compare the layout and totals`);
-      const keep = new Set(['total', 'max new split', 'stack limit']);
-      c = {
-        ...c,
-        stats: c.stats.map((r) => (keep.has(r.name) ? r : { name: r.name, unit: r.unit, ...(r.a !== undefined ? { a: r.a } : {}) })),
-        letters: c.letters.map((l) => ({ ...l, b: 0 })),
-        diff: { comparedBlocks: 0, differingBlocks: 0, runs: [], runsTotal: 0 },
-        identical: false,
-      };
+      notes.push(`${args.script} ran on the device only (the emulator cannot run Python): used/free, letters and the block map are the device's alone; compare the layout and totals`);
+      c = deviceOnlyComparison(c, `${args.script} ran on the device only; the emulator has no counterpart for what it built`);
     } else {
       notes.push('the emulator side is the engine\'s model of the REPL\'s boot-time objects: the layout must match exactly; used blocks and the map show how far the device\'s real contents are from that model');
     }
     const color = useColor(args.color);
-    const header = (file ? `saved device snapshot ${file}\n` : '') + checksText(checks, spec.file ?? spec.id, color);
+    const header = (file ? `saved device snapshot ${file}\n` : '') + (elf ? formatElfReport(elf) + '\n' : '') + checksText(checks, spec.file ?? spec.id, color);
     writeComparison(c, device, emu.parsed, args, {
       title: `mcu-gc compare --board=${spec.id}`,
       notes,
       header,
-      json: { board: spec.id, snapshot: file ?? null, checks, device: { identity: snapshot.device, footprint: snapshot.footprint } },
+      json: { board: spec.id, snapshot: file ?? null, checks, ...(elf ? { elf } : {}), device: { identity: snapshot.device, footprint: snapshot.footprint } },
     });
-    // A layout that does not match the config is a failed check.
-    process.exitCode = c.layout.match ? 0 : 1;
+    // A layout that does not match the config, or another platform, is a failed check.
+    const platformBad = checks.some((x) => x.platform && !x.ok && x.what !== 'MicroPython version');
+    process.exitCode = c.layout.match && !platformBad ? 0 : 1;
   },
 };
 

@@ -150,6 +150,11 @@ export function formatLayout(r: LayoutReport): string {
   } else {
     out.push("  at the REPL, used: is never 0: the firmware's own boot allocations (firmware-dependent, not measured for this board) come first");
   }
+  // The lines micropython.mem_info(1) prints that the layout alone fixes, as the firmware prints them.
+  out.push('  mem_info(1) prints:');
+    out.push(`    stack: …${r.stack.limit !== null ? ` out of ${r.stack.limit}` : "" }`);
+  out.push(`    GC: total: ${r.gcTotal}, used: …`);
+  for (const a of r.areas) out.push(`    GC memory layout; from ${a.poolStart.replace(/^0x/, '')}:`);
   out.push(`  gc.threshold() at boot: ${r.threshold}`);
   if (r.splitAuto) {
     out.push(`  split-heap-auto: ${r.splitAuto.rule}`);

@@ -3,7 +3,7 @@
 
 import type { CommandModule } from 'yargs';
 import { progressBar } from '../report/progress.js';
-import { type BoardMachine, buildBoard } from '../../emulator/board.js';
+import { type BoardMachine, type BoardSpec, buildBoard } from '../../emulator/board.js';
 import { type RunReport, listWorkloads, runTraceOnBoard, runWorkload } from '../../emulator/run.js';
 import { parseTrace, TraceError } from '../../emulator/trace/parse.js';
 import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin.js';
@@ -15,6 +15,7 @@ import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { traceErrorMessage } from '../trace/errors.js';
 import { boardFromArgs } from './layout.js';
+import { boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
 
 function pacingFrom(spec: string | undefined, flag: string): Pacing | undefined {
@@ -39,9 +40,9 @@ interface Args extends OverrideArgs {
 }
 
 /** A gctrace file as the workload: its header overrides the board's GC config, its heap lines the board's heap. */
-function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacing | undefined): RunReport {
+function runTraceFile(file: string, boardName: string | BoardSpec, args: Args, pacing: Pacing | undefined): RunReport {
   const text = readText(file);
-  const spec = loadBoard(boardName);
+  const spec = typeof boardName === 'string' ? loadBoard(boardName) : boardName;
   let board: BoardMachine;
   let trace;
   try {
@@ -64,7 +65,7 @@ function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacin
   }
 }
 
-function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
+function runOne(boardName: string | BoardSpec, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
   const wl = args.workload ?? DEFAULT_WORKLOAD;
   if (findWorkload(wl)) {
     const board = boardFromArgs(boardName, overrideArgs);
@@ -113,7 +114,7 @@ const command: CommandModule<object, Args> = {
       .example('$0 run --board=esp32 fragmentation --vs esp32s3', 'side by side')
       .example('$0 run --board=esp32 --vs="--block-size 32"', 'same board, one what-if flag')
       .example('$0 run --board=esp32s3 http-json --pacing gogc:100 --vs="--pacing stock"', 'Go-style pacing vs MicroPython\'s') as never,
-  handler: (args) => {
+  handler: async (args) => {
     if (args['dump-every'] !== undefined && (!Number.isInteger(args['dump-every']) || args['dump-every'] < 1)) {
       throw new UserError('--dump-every must be a whole number of operations, at least 1');
     }
@@ -122,9 +123,11 @@ const command: CommandModule<object, Args> = {
     const own: OverrideArgs = {};
     for (const k of OVERRIDE_KEYS) if (args[k] !== undefined) (own as Record<string, unknown>)[k] = args[k];
     const pacingA = pacingFrom(args.pacing, '--pacing');
-    const a = runOne(args.board, args, own, args.progress && !args.vs, pacingA);
+    // --elf: the firmware's own heap, roots and types in place of the config's (first run only).
+    const { spec: specA, elf } = await boardSpecWithElf(args.board, args.elf);
+    const a = runOne(specA, args, own, args.progress && !args.vs, pacingA);
     if (!args.vs) {
-      process.stdout.write(args.json ? JSON.stringify(a, null, 2) + '\n' : formatRun(a));
+      process.stdout.write(args.json ? JSON.stringify(elf ? { ...a, elf } : a, null, 2) + '\n' : (elf ? formatElfReport(elf) + '\n' : '') + formatRun(a));
       return;
     }
     const vs = parseVsSpec(args.vs, args.board);

@@ -47,12 +47,30 @@ export interface DiffRun {
 export interface Comparison {
   a: { label: string; blockSize?: number; areas: number; complete: boolean };
   b: { label: string; blockSize?: number; areas: number; complete: boolean };
-  layout: { match: boolean; blockSizeMatch: boolean; areas: AreaPair[] };
+  layout: { match: boolean; blockSizeMatch: boolean; areas: AreaPair[]; relative?: boolean };
   stats: StatRow[];
   letters: LetterRow[];
   diff: { comparedBlocks: number; differingBlocks: number; runs: DiffRun[]; runsTotal: number };
   /** Same layout, same totals, same maps. */
   identical: boolean;
+  /** Set when B cannot have A's contents (a script ran on the device only): letters and maps are A's alone. */
+  deviceOnly?: string;
+}
+
+/**
+ * The comparison when a script ran on side A only: the layout and the totals the layout fixes
+ * still compare; B's used/free, letters and map are not comparable, so they are left out (not
+ * zeroed) and the reason is kept for the renderers.
+ */
+export function deviceOnlyComparison(c: Comparison, reason: string, keepStats: readonly string[] = ['total', 'max new split', 'stack limit']): Comparison {
+  const keep = new Set(keepStats);
+  return {
+    ...c,
+    stats: c.stats.map((r) => (keep.has(r.name) ? r : { name: r.name, unit: r.unit, ...(r.a !== undefined ? { a: r.a } : {}) })),
+    diff: { comparedBlocks: 0, differingBlocks: 0, runs: [], runsTotal: 0 },
+    identical: false,
+    deviceOnly: reason,
+  };
 }
 
 export const LETTER_MEANINGS: Readonly<Record<string, string>> = {
@@ -73,7 +91,15 @@ export const LETTER_MEANINGS: Readonly<Record<string, string>> = {
 
 const MAX_RUNS = 5000;
 
-export function compareDumps(sa: Side, sb: Side): Comparison {
+export interface CompareOptions {
+  /**
+   * Heaps at run-time addresses (malloc'd: unix, WebAssembly): areas are paired by their
+   * blocks, relative to each pool start; the absolute starts are not compared.
+   */
+  relative?: boolean;
+}
+
+export function compareDumps(sa: Side, sb: Side, opts: CompareOptions = {}): Comparison {
   const A = sa.parsed;
   const B = sb.parsed;
   const n = Math.max(A.areas.length, B.areas.length);
@@ -81,7 +107,7 @@ export function compareDumps(sa: Side, sb: Side): Comparison {
   for (let i = 0; i < n; i++) {
     const x = A.areas[i];
     const y = B.areas[i];
-    const p: AreaPair = { index: i, sameStart: !!x && !!y && x.start === y.start, sameBlocks: !!x && !!y && x.blocks === y.blocks };
+    const p: AreaPair = { index: i, sameStart: !!x && !!y && (opts.relative === true || x.start === y.start), sameBlocks: !!x && !!y && x.blocks === y.blocks };
     if (x) p.a = { start: x.start, blocks: x.blocks };
     if (y) p.b = { start: y.start, blocks: y.blocks };
     areas.push(p);
@@ -153,7 +179,7 @@ export function compareDumps(sa: Side, sb: Side): Comparison {
   return {
     a: { label: sa.label, ...(A.blockSize !== undefined ? { blockSize: A.blockSize } : {}), areas: A.areas.length, complete: A.complete },
     b: { label: sb.label, ...(B.blockSize !== undefined ? { blockSize: B.blockSize } : {}), areas: B.areas.length, complete: B.complete },
-    layout: { match: layoutMatch, blockSizeMatch, areas },
+    layout: { match: layoutMatch, blockSizeMatch, areas, ...(opts.relative ? { relative: true } : {}) },
     stats,
     letters,
     diff: { comparedBlocks: compared, differingBlocks: differing, runs, runsTotal },

@@ -69,7 +69,12 @@ export function renderHtml(
     })
     .join('');
   const letters = c.letters
-    .map((l) => `<tr><th><span class="${CLASS[l.letter] ?? 'h'}">${e(l.letter)}</span> ${e(l.meaning)}</th><td>${l.a}</td><td>${l.b}</td><td class="${l.b - l.a ? 'chg' : ''}">${l.b - l.a}</td></tr>`)
+    .filter((l) => !c.deviceOnly || l.a)
+    .map((l) =>
+      c.deviceOnly
+        ? `<tr><th><span class="${CLASS[l.letter] ?? 'h'}">${e(l.letter)}</span> ${e(l.meaning)}</th><td>${l.a}</td><td>-</td><td></td></tr>`
+        : `<tr><th><span class="${CLASS[l.letter] ?? 'h'}">${e(l.letter)}</span> ${e(l.meaning)}</th><td>${l.a}</td><td>${l.b}</td><td class="${l.b - l.a ? 'chg' : ''}">${l.b - l.a}</td></tr>`,
+    )
     .join('');
   const layout = c.layout.match
     ? `<p class="ok">layout: exact match (${c.layout.areas.length} area(s), ${bs}-byte blocks)</p>`
@@ -100,7 +105,7 @@ ${layout}
 ${notes ? `<ul>${notes}</ul>` : ''}
 <table><tr><th></th><th>A</th><th>B</th><th>B−A</th></tr>${rows}</table>
 <table><tr><th>blocks by letter</th><th>A</th><th>B</th><th>B−A</th></tr>${letters}</table>
-<p>block diff: ${D.differingBlocks} of ${D.comparedBlocks} blocks differ, in ${D.runsTotal} run(s) (highlighted).</p>
+<p>${c.deviceOnly ? `block diff: not compared — ${e(c.deviceOnly)}` : `block diff: ${D.differingBlocks} of ${D.comparedBlocks} blocks differ, in ${D.runsTotal} run(s) (highlighted).`}</p>
 <div class="cols"><div class="col"><h3>A: ${e(c.a.label)}</h3>${mapHtml(a, b, bs)}</div><div class="col"><h3>B: ${e(c.b.label)}</h3>${mapHtml(b, a, bs)}</div></div>
 </body></html>
 `;

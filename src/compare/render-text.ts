@@ -38,7 +38,10 @@ export function renderText(c: Comparison, o: TextOptions): string {
   const L = c.layout;
   if (L.match) {
     const a0 = L.areas.map((p) => `${hx(p.a!.start)} (${p.a!.blocks} blocks)`).join(', ');
-    out.push(`${k.green(k.bold('layout: exact match'))} — ${L.areas.length} area${L.areas.length === 1 ? '' : 's'} of ${c.a.blockSize}-byte blocks: ${a0}`);
+    out.push(
+      `${k.green(k.bold('layout: exact match'))} — ${L.areas.length} area${L.areas.length === 1 ? '' : 's'} of ${c.a.blockSize}-byte blocks: ${a0}` +
+        (L.relative ? ' (run-time addresses: compared relative to each pool start)' : ''),
+    );
   } else {
     out.push(k.red(k.bold('layout: differs')));
     if (!L.blockSizeMatch) out.push(`  block size: A ${c.a.blockSize ?? '?'}, B ${c.b.blockSize ?? '?'}`);
@@ -61,6 +64,10 @@ export function renderText(c: Comparison, o: TextOptions): string {
     out.push('');
     out.push('  blocks by letter');
     for (const l of c.letters) {
+      if (c.deviceOnly) {
+        if (l.a) out.push(`  ${l.letter} ${pad(l.meaning, 30)}${lpad(String(l.a), 8)}${lpad('-', 12)}`);
+        continue;
+      }
       const d = l.b - l.a;
       const col = d === 0 ? (s: string) => s : k.yellow;
       out.push(`  ${l.letter} ${pad(l.meaning, 30)}${lpad(String(l.a), 8)}${lpad(String(l.b), 12)}${col(lpad(d === 0 ? '0' : (d > 0 ? '+' : '') + d, 10))}`);
@@ -68,7 +75,8 @@ export function renderText(c: Comparison, o: TextOptions): string {
   }
   out.push('');
   const D = c.diff;
-  if (D.comparedBlocks === 0) out.push('block diff: no block tables to compare (mem_info without the (1)?)');
+  if (c.deviceOnly) out.push(`block diff: not compared — ${safe(c.deviceOnly)}`);
+  else if (D.comparedBlocks === 0) out.push('block diff: no block tables to compare (mem_info without the (1)?)');
   else if (D.differingBlocks === 0) out.push(k.green(`block diff: all ${D.comparedBlocks} blocks are the same`));
   else {
     const pct = ((100 * D.differingBlocks) / D.comparedBlocks).toFixed(1);

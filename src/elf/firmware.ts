@@ -72,6 +72,12 @@ export interface FirmwareFacts {
   roots?: ElfFact<RootRange>;
   /** Address of mp_state_ctx.mem.area (v1.10+) or of the first heap field (v1.9): its first word is gc_alloc_table_start. */
   heapAreaFields?: ElfFact<number>;
+  /**
+   * Address of MP_STATE_THREAD(stack_top) (the main thread's, in mp_state_ctx): read it on the
+   * device for the C stack's top as the firmware recorded it; stack_limit follows it when
+   * MICROPY_STACK_CHECK is on.
+   */
+  stackTopField?: ElfFact<number>;
   /** The layout options used for roots/heapAreaFields. */
   stateOptions?: StateOptions;
   /** The C stack's top as the linker script gives it (_estack, __StackTop, …). */
@@ -127,16 +133,16 @@ export function bannerVersion(elf: ElfImage): ElfFact<string> | undefined {
   return undefined;
 }
 
-/** MICROPY_HW_BOARD_NAME from the banner ("MicroPython v1.27.0 on 2025-…; mps2-an385 with Cortex-M3"). */
-export function bannerBoardName(elf: ElfImage): string | undefined {
+/** MICROPY_HW_BOARD_NAME and MICROPY_HW_MCU_NAME from the banner ("MicroPython v1.27.0 on 2025-…; mps2-an385 with Cortex-M3"). */
+export function bannerBoardName(elf: ElfImage): { board: string; mcu: string } | undefined {
   for (const s of elf.sections) {
     if (!s.loaded || !s.hasData || s.size === 0 || s.size > 64 << 20) continue;
     const bytes = elf.read(s.address, s.size);
     if (!bytes) continue;
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     // The whole banner (v1.9–v1.2x), or its "; BOARD with MCU" tail kept as its own string (v1.27).
-    const m = /(?:MicroPython v\d+\.\d+\.\d+[^\0]*? on [^\0;]*|\0); ([^\0;]+?) with [^\0]+\0/.exec(text);
-    if (m) return m[1];
+    const m = /(?:MicroPython v\d+\.\d+\.\d+[^\0]*? on [^\0;]*|\0); ([^\0;]+?) with ([^\0]+)\0/.exec(text);
+    if (m) return { board: m[1]!, mcu: m[2]! };
   }
   return undefined;
 }
@@ -199,6 +205,11 @@ export function detectStateOptions(elf: ElfImage, hints: FirmwareHints): { optio
     // no symbol shows it.
     options.mapLookupCache = 128;
     assumed.push('MICROPY_OPT_MAP_LOOKUP_CACHE on with 128 entries (the default from ROM level EXTRA_FEATURES)');
+  }
+  const minor = /^v?1\.(\d+)/.exec(hints.gcVersion);
+  if (!v19 && minor && Number(minor[1]) < 20) {
+    // The table follows v1.27's py/mpstate.h (checked on a v1.27.0 build); v1.10–v1.19 moved fields.
+    assumed.push(`v1.27's mp_state_ctx layout for ${hints.gcVersion} (older releases order some fields differently)`);
   }
   if (options.thread) throw new UserError(`${elf.path}: a threaded build (mp_thread_init): the root range of each thread's state is not modelled`);
   return { options, assumed };
@@ -320,6 +331,11 @@ export function firmwareFacts(elf: ElfImage, hints: FirmwareHints): FirmwareFact
         value: { start, end, words: (end - start) / ws },
         from: `mp_state_ctx with py/mpstate.h's ${layoutName} layout (thread.dict_locals .. vm.qstr_last_chunk)`,
         inferred: `assumes ${assumed.join('; ')}`,
+      };
+      // v1.9: thread = {dict_locals, dict_globals, nlr_top, stack_top, …}; v1.10+: stack_top first.
+      facts.stackTopField = {
+        value: ctx.address + (layoutName === 'v1.9' ? 3 * ws : 0),
+        from: `mp_state_ctx.thread.stack_top (${layoutName} layout)`,
       };
       facts.heapAreaFields = {
         value: ctx.address + ctx.size - mem.size + mem.areaOffset,

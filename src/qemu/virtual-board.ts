@@ -101,12 +101,23 @@ export async function serveQemuBoard(opts: QemuBoardOptions): Promise<void> {
       `; compare with --board=${m.board}; Ctrl-C to stop\n`,
   );
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let signalled = false;
   const outcome = await new Promise<'signal' | number | null>((resolve) => {
-    for (const s of signals) process.once(s, () => resolve('signal'));
-    void board.qemu.exited.then((code) => resolve(code));
+    for (const s of signals) {
+      process.once(s, () => {
+        signalled = true;
+        resolve('signal');
+      });
+    }
+    void board.qemu.exited.then(async (code) => {
+      // Ctrl-C in a terminal reaches QEMU too (same process group): it may exit a moment
+      // before our own handler runs. That is a requested stop, not a crash.
+      await new Promise((r) => setTimeout(r, 300));
+      resolve(signalled ? 'signal' : code);
+    });
   });
   await board.stop();
   if (outcome !== 'signal') {
-    throw new UserError(`qemu-system-arm exited by itself (${outcome === null ? 'killed by a signal' : `exit code ${outcome}`}); the virtual board is gone`);
+    throw new UserError(`qemu-system-arm exited by itself (${outcome === null ? 'killed by a signal' : `exit code ${outcome}`}); the virtual board is gone`, 1);
   }
 }

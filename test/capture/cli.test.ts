@@ -93,8 +93,10 @@ describe('against a board with a 64 KiB heap', () => {
   it('compare explains a mismatch, exits 1, and matches with the suggested flag', async () => {
     const r = await cli(['compare', '--board=webassembly', '--port', small.path, '--no-save'], dir);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('✗ pool start (area 0): device 0x30000, config 0x35800');
-    expect(r.stdout).toMatch(/malloc'd at start-up.*pass --heap-size 65536 to use the device's/);
+    // A malloc'd heap: its address is a run-time one (compared relative to the pool start); the size is the mismatch.
+    expect(r.stdout).toContain('✓ pool start (area 0): device 0x30000, config 0x35800');
+    expect(r.stdout).toContain('✗ pool size (area 0): device 64000 bytes, config 1024512 bytes');
+    expect(r.stdout).toMatch(/malloc'd at start-up.*pass --heap-size 65536 to use the device's size/);
     expect(r.stdout).toContain('layout: differs');
     const fixed = await cli(['compare', '--board=webassembly', '--port', small.path, '--no-save', '--heap-size', '65536', '--color'], dir);
     expect(fixed.code).toBe(0);

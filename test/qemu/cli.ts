@@ -1,0 +1,21 @@
+// Runs the built CLI (dist/) as a user does, for the tests against firmware under QEMU.
+
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
+
+export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 99) : 0;
+      resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
+    });
+  });
+}
+
+/** The flags a compare output says to pass for its first suggested fix ("pass --a 1 --b 2 to use …"). */
+export function suggestedFlags(stdout: string): string[] | undefined {
+  const m = /pass ((?:--[a-z-]+ \S+ ?)+?)(?: \(instead of your placement flags\))? to use/.exec(stdout);
+  return m ? m[1]!.trim().split(/\s+/) : undefined;
+}
