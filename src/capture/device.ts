@@ -51,6 +51,21 @@ export const IDENTIFY_CODE = [
   '  print()',
 ].join('\n');
 
+/**
+ * Runs one of mcu-gc's own commands, sending it again when the board reports a SyntaxError:
+ * the code is generated and valid, so a SyntaxError means bytes were lost on the way in
+ * (seen with chunked raw mode on the micro:bit under a loaded QEMU). The command did not run,
+ * so sending it again changes nothing on the board.
+ */
+export async function execOwn(repl: Executor, code: string, opts: ExecOptions = {}, o: { tries?: number; retry?: () => boolean } = {}): Promise<ExecResult> {
+  for (let i = 1; ; i++) {
+    const r = await repl.exec(code, opts);
+    const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
+    // A SyntaxError is raised before anything runs, so nothing reached onStdout either.
+    if (i >= (o.tries ?? 3) || !/^SyntaxError\b/.test(last) || (o.retry && !o.retry())) return r;
+  }
+}
+
 /** The capture command. No string literal, no global, no import statement. */
 export function captureCode(collect: boolean): string {
   const lines: string[] = [];
@@ -153,7 +168,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   const collect = opts.collect ?? true;
   const timeoutMs = opts.timeoutMs;
   const notes: string[] = [];
-  const idRes = await repl.exec(IDENTIFY_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  const idRes = await execOwn(repl, IDENTIFY_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   const device = parseIdentity(idRes.stdout);
   if (idRes.stderr) notes.push(`identifying the board raised: ${idRes.exception?.type ?? 'an exception'}`);
 
@@ -180,7 +195,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   let pre: ParsedMemInfo | undefined;
   if (!collect && (opts.footprint ?? true)) {
     try {
-      pre = parseMemInfo((await repl.exec(PRE_DUMP_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) })).stdout);
+      pre = parseMemInfo((await execOwn(repl, PRE_DUMP_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) })).stdout);
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       notes.push(`could not take the dump before the capture (for its footprint): ${e.message}`);
@@ -260,7 +275,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
     }
   } else if ((opts.footprint ?? true) && snap.complete) {
     try {
-      const r2 = await repl.exec(FOOTPRINT_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      const r2 = await execOwn(repl, FOOTPRINT_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       const later = parseMemInfo(r2.stdout);
       const n = footprintBlocks(snap.parsed, later);
       if (n !== undefined && snap.parsed.blockSize) {

@@ -21,7 +21,7 @@
 
 import type { FirmwareFacts } from '../elf/firmware.js';
 import type { DumpArea } from '../memdump/index.js';
-import type { Executor } from './device.js';
+import { type Executor, execOwn } from './device.js';
 import { type Reader, type Region, decodeRead, halfwordExpr, readStatements, withM, words } from './memread.js';
 
 export interface LocatedArea {
@@ -56,8 +56,10 @@ export class LocateError extends Error {
 const hx = (n: number): string => '0x' + n.toString(16);
 const SEARCH_BYTES = 4096;
 
+let stopRetrying: (() => boolean) | undefined;
+
 async function run(repl: Executor, code: string, what: string, timeoutMs?: number): Promise<string> {
-  const r = await repl.exec(code, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  const r = await execOwn(repl, code, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { retry: () => !stopRetrying?.() });
   if (r.stderr) {
     const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
     throw new LocateError(`${what} raised on the board: ${last}`);
@@ -90,6 +92,8 @@ export interface LocateOptions {
   blockSize: number;
   facts?: FirmwareFacts | undefined;
   timeoutMs?: number | undefined;
+  /** True once the user interrupted: a command cut short is then not sent again. */
+  interrupted?: (() => boolean) | undefined;
 }
 
 function isV19(version: string | undefined): boolean {
@@ -100,6 +104,7 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
   const ws = o.wordSize;
   const bs = o.blockSize;
   const notes: string[] = [];
+  stopRetrying = o.interrupted;
   const probe = await run(
     repl,
     [
@@ -209,8 +214,13 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
   let roots: LocatedState['roots'] | undefined;
   if (o.facts?.roots) {
     const fr = o.facts.roots.value;
+    // An ELF of another build would send the read to addresses this firmware may not own.
+    if (fr.start !== rootStart || fr.end <= rootStart || fr.end > poolField) {
+      throw new LocateError(
+        `${o.facts.file}: its root range ${hx(fr.start)} .. ${hx(fr.end)} does not fit this board's state (dict_locals at ${hx(rootStart)}, heap fields at ${hx(poolField)}): is it this board's firmware?`,
+      );
+    }
     roots = { start: fr.start, end: fr.end, from: `${o.facts.file}: ${o.facts.roots.from}` };
-    if (fr.start !== rootStart) notes.push(`the ELF's root range starts at ${hx(fr.start)}, the board's dict_locals is at ${hx(rootStart)}: the ELF's range is used`);
   } else {
     const isHead = (w: number): number | undefined => {
       for (const a of dumpAreas) {

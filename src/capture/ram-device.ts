@@ -4,7 +4,7 @@
 import type { FirmwareFacts } from '../elf/firmware.js';
 import { parseMemInfo, type ParsedMemInfo } from '../memdump/index.js';
 import { TransportError } from '../serial/errors.js';
-import type { Executor } from './device.js';
+import { type Executor, execOwn } from './device.js';
 import { LocateError, type LocatedState, locateState } from './locate.js';
 import { MemReadError, decodeRegion, splitSections } from './memread.js';
 import { type RamPlan, planRegionList, planRegions, ramCode } from './ram.js';
@@ -66,7 +66,7 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
   const collect = opts.collect ?? true;
   let located: LocatedState;
   try {
-    located = await locateState(repl, layout.areas, { version: opts.version, platform: opts.platform, wordSize: ws, blockSize: bs, facts: opts.facts, timeoutMs: opts.timeoutMs });
+    located = await locateState(repl, layout.areas, { version: opts.version, platform: opts.platform, wordSize: ws, blockSize: bs, facts: opts.facts, timeoutMs: opts.timeoutMs, interrupted: opts.interrupted });
   } catch (e) {
     if (e instanceof LocateError) throw new RamReadError(e.message);
     if (e instanceof MemReadError) throw new RamReadError(`reading the interpreter state: ${e.message}`);
@@ -83,14 +83,15 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
     const chunks: Buffer[] = [];
     try {
       // With onStdout the output streams to us and is not collected in the result.
-      const r = await repl.exec(ramCode(plan, { collect, stackUse: withStack }), {
+      // Not again once the user pressed Ctrl-C: a command cut short by it is a SyntaxError too.
+      const r = await execOwn(repl, ramCode(plan, { collect, stackUse: withStack }), {
         timeoutMs: opts.timeoutMs ?? 10_000,
         onStdout: (c: Uint8Array) => {
           chunks.push(Buffer.from(c));
           received += c.length;
           if (progress) opts.onProgress?.(Math.min(total, Math.floor(received / 3)), total);
         },
-      });
+      }, { retry: () => !opts.interrupted?.() });
       return { stdout: Buffer.concat(chunks).toString('latin1'), stderr: r.stderr };
     } catch (e) {
       if (e instanceof TransportError) throw new RamReadError(`the board stopped answering after about ${Math.min(total, Math.floor(received / 3))} of ${total} bytes (did reading crash it?): ${e.message}`);

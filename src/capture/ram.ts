@@ -77,13 +77,6 @@ export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean 
   return `(lambda M:${inner})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
 }
 
-export interface TableCheck {
-  finaliser: boolean;
-  weakref: boolean;
-  /** Blocks whose ATB entry differs from the printed map. */
-  mismatches: number;
-}
-
 function kindOf(c: string): number {
   return c === '.' ? 0 : c === '=' ? 2 : c === 'm' ? 3 : c === '?' ? -1 : 1;
 }

@@ -11,7 +11,9 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { type GraphFormat, exportGraph } from '../graph/export.js';
 import { type HtmlPanel, renderHtml } from '../html/page.js';
-import { serializeImage } from '../image/format.js';
+import { imageMeta, serializeImage } from '../image/format.js';
+import { freedBlocks, gcTextOf } from '../capture/verify.js';
+import { readText } from '../io/files.js';
 import { type ImageSourceArgs, open, readImage } from '../image/load.js';
 import { parseAddress } from '../image/raw.js';
 import { DUMP_TYPE_LETTERS, type HeapImage, LETTER_NAMES, typeLetterOf } from '../../emulator/image.js';
@@ -144,6 +146,11 @@ const command: CommandModule<object, Args> = {
     if (afterImg && noRoots) throw new UserError(`--after ${a.after}: ${noRoots} (${a.image} has none)`, 1);
     const whatIf = !noRoots && (a.collect || afterImg) ? emulateCollect(img) : undefined;
     const check = whatIf && afterImg ? checkAgainstDevice(whatIf, afterImg) : undefined;
+    // capture --ram records the firmware's own gc.collect() right after the read: compare.
+    const raw = a.base === undefined && !a.heap?.length;
+    const meta = raw ? imageMeta(readText(a.image)) : undefined;
+    const recorded = whatIf && typeof meta?.afterCollect === 'string' && typeof meta.dump === 'string' ? { after: meta.afterCollect, before: meta.dump } : undefined;
+    const recordedSame = recorded && !a.types && !a['device-dump'] ? deviceDumpText(whatIf!.after) === gcTextOf(recorded.after) : undefined;
     const whyAnswers = whys.map((w) => ({ addr: w, answer: whyAlive(l.heap, w, r) }));
 
     const out: string[] = [];
@@ -165,6 +172,10 @@ const command: CommandModule<object, Args> = {
               ? { freed: whatIf.freed.map((n) => hx(n.addr)), record: whatIf.record }
               : a.collect && noRoots
                 ? { emulated: false, reason: noRoots }
+                : undefined,
+            recordedCollect:
+              recorded && recordedSame !== undefined
+                ? { same: recordedSame, deviceFreedBlocks: freedBlocks(recorded.before, recorded.after), emulatedFreedBlocks: whatIf!.record.freedBlocks }
                 : undefined,
             check: check
               ? {
@@ -189,6 +200,14 @@ const command: CommandModule<object, Args> = {
       if (whatIf && a.collect) out.push(collectText(l, whatIf));
       else if (noRoots && a.collect) out.push(noRootsCollectText(noRoots));
       if (check) out.push(checkText(check));
+      if (recorded && recordedSame !== undefined) {
+        const n = freedBlocks(recorded.before, recorded.after);
+        out.push(
+          recordedSame
+            ? `Check against the firmware's own gc.collect() recorded by capture --ram: the same heap after it (${n} blocks freed)\n`
+            : `Check against the firmware's own gc.collect() recorded by capture --ram: it freed ${n} blocks, the emulated collection ${whatIf!.record.freedBlocks}; the heaps after differ\n`,
+        );
+      }
     }
 
     if (a['save-image']) writeFileAtomic(a['save-image'], serializeImage(img), { force: a.force });
@@ -202,6 +221,9 @@ const command: CommandModule<object, Args> = {
       writeFileAtomic(a.html, renderHtml({ title: `mcu-gc heap report: ${a.image}`, panels, text }), { force: a.force });
     }
     process.stdout.write(out.join(''));
+    if (recordedSame === false) {
+      throw new UserError(`${a.image}: the emulated gc.collect() leaves a different heap than the firmware's own collection recorded by capture --ram`, 1);
+    }
     if (check && check.deviceFreedEmulatorKept.length > 0) {
       throw new UserError(`${a.after}: the device freed ${check.deviceFreedEmulatorKept.length} head(s) the emulated collection keeps`, 1);
     }

@@ -139,3 +139,13 @@ export function imageUserError(file: string, e: unknown): never {
   }
   throw e;
 }
+
+/** The free-form `meta` of an image file (provenance, capture --ram's recorded dumps), if any. */
+export function imageMeta(text: string): Record<string, unknown> | undefined {
+  try {
+    const j = JSON.parse(text) as { meta?: unknown };
+    return j && typeof j.meta === 'object' && j.meta !== null && !Array.isArray(j.meta) ? (j.meta as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
