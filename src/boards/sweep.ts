@@ -58,7 +58,8 @@ export interface SweepPlan {
 
 const FLAG_ORDER = ['block-size', 'gc-stack', 'threshold', 'heap-size', 'gc-version', 'heap-start', 'pool-start', 'pool-total', 'pacing'] as const;
 
-function pacingFrom(spec: string | undefined, flag: string): Pacing | undefined {
+/** A --pacing value as the engine's Pacing; a bad spec is one line naming the flag. */
+export function pacingFrom(spec: string | undefined, flag: string): Pacing | undefined {
   if (spec === undefined) return undefined;
   try {
     return parsePacing(spec);

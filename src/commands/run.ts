@@ -13,21 +13,11 @@ import { UserError } from '../errors.js';
 import { exists, readText } from '../io/files.js';
 import { formatRun, formatSideBySide } from '../report/run-report.js';
 import { runTraceText } from '../boards/trace.js';
-import { parseShard, planSweep, runCaseReport, shardSlice } from '../boards/sweep.js';
+import { pacingFrom, parseShard, planSweep, runCaseReport, shardSlice } from '../boards/sweep.js';
 import { sourceBoard } from '../record/trace-text.js';
 import { boardFromArgs } from './layout.js';
 import { boardSpecWithElf, formatElfReport } from '../elf/board.js';
-import { type Pacing, PacingError, parsePacing } from '../../emulator/pacing.js';
-
-function pacingFrom(spec: string | undefined, flag: string): Pacing | undefined {
-  if (spec === undefined) return undefined;
-  try {
-    return parsePacing(spec);
-  } catch (e) {
-    if (e instanceof PacingError) throw new UserError(`${flag}: ${e.message}`);
-    throw e;
-  }
-}
+import type { Pacing } from '../../emulator/pacing.js';
 
 interface Args extends OverrideArgs {
   board: string;

@@ -1,23 +1,15 @@
 // `mcu-gc virtual-board --qemu` as a user runs it: the tty on stdout, a client talks to the
 // firmware through the --link, and SIGTERM stops QEMU (by its pid) and removes the link.
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHARED_QEMU_ELF, qemuSkipReason } from '../helpers/qemu.js';
+import { CLI, runCli as cli } from '../helpers/cli.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 99) : 0;
-      resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {

@@ -1,22 +1,13 @@
 // mcu-gc record --from-log: a MICROPY_DEBUG_VERBOSE log to a trace file that run replays;
 // an existing output is not replaced without --force.
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli as cli } from '../helpers/cli.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 99) : 0;
-      resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
-    });
-  });
-}
 
 describe('record --from-log', () => {
   it('writes a replayable trace, and keeps an existing one without --force', async () => {
