@@ -7,6 +7,7 @@ import { type BoardMachine, buildBoard } from '../../emulator/board.js';
 import { type RunReport, listWorkloads, runTraceOnBoard, runWorkload } from '../../emulator/run.js';
 import { parseTrace, TraceError } from '../../emulator/trace/parse.js';
 import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin.js';
+import { PyMemoryError } from '../../emulator/workloads/mutator.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, parseVsSpec, withOverrideOptions } from '../boards/options.js';
@@ -78,19 +79,36 @@ function runTraceFile(file: string, boardName: string, args: Args, pacing: Pacin
   }
 }
 
+/**
+ * A MemoryError the workload does not catch is one while MicroPython boots (its interned
+ * strings, modules and globals): on a device that heap would fail at boot. That is an
+ * emulated crash (exit 1), not a bug in the emulator.
+ */
+function runWorkloadOrBootFailure(board: BoardMachine, boardName: string, run: () => RunReport): RunReport {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof PyMemoryError) {
+      const heap = board.areas.reduce((n, a) => n + a.poolBytes, 0);
+      throw new UserError(`--board ${boardName}: emulated firmware would fail at boot: MemoryError: ${e.message} (a ${heap}-byte heap pool is too small; try a larger --heap-size)`, 1);
+    }
+    throw e;
+  }
+}
+
 function runOne(boardName: string, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
   const wl = args.workload ?? DEFAULT_WORKLOAD;
   if (findWorkload(wl)) {
     const board = boardFromArgs(boardName, overrideArgs);
     const p = progressBar('run', 'ops', showProgress);
     try {
-      return runWorkload(board, wl, {
+      return runWorkloadOrBootFailure(board, boardName, () => runWorkload(board, wl, {
         seed: args.seed,
         scale: args.scale,
         ...(args['dump-every'] ? { dumpEvery: args['dump-every'] } : {}),
         onProgress: p.onProgress,
         ...(pacing ? { pacing } : {}),
-      });
+      }));
     } finally {
       p.stop();
     }

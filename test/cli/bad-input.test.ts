@@ -226,9 +226,25 @@ describe('dumps and vectors', () => {
     expect(oneLineError(await cli(['conformance', d]))).toBe(`${join(d, 'x.trace')}:3:1: unknown operation 'frob' (byte 28)`);
   });
 
-  it('conformance of the real vectors still passes', async () => {
-    const r = await cli(['conformance', vectors]);
+  it('conformance of good vectors still passes', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'mcu-gc-conf-'));
+    for (const f of ['basic-1000.trace', 'basic-1000.expected', 'layout-1000.trace', 'layout-1000.expected']) writeFileSync(join(d, f), readFileSync(join(vectors, f)));
+    const r = await cli(['conformance', d]);
+    expect(r.out).toBe('2 passed, 0 failed\n');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('runs', () => {
+  it('a heap too small for boot is an emulated boot failure, exit 1 (fuzz: internal error MemoryError)', async () => {
+    expect(oneLineError(await cli(['run', '--board=rp2-pico', '--heap-size', '256']), 1)).toMatch(
+      /^--board rp2-pico: emulated firmware would fail at boot: MemoryError: memory allocation failed, allocating \d+ bytes \(a \d+-byte heap pool is too small; try a larger --heap-size\)$/,
+    );
+  });
+
+  it('a trace header that does not fit the board is bad input (fuzz: internal error split-heap-auto)', async () => {
+    const f = file('s0.trace', 'gc v1.27\nsplit 0\nalloc a 1\n');
+    expect(oneLineError(await cli(['run', '--board=esp32', f]))).toBe(`${f}: the trace's header does not fit --board esp32: split-heap-auto needs split heaps`);
   });
 });
 
