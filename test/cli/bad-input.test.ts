@@ -293,6 +293,10 @@ describe('serial options and scripts', () => {
     expect(msg.endsWith(`(byte ${byte})`)).toBe(true);
   });
 
+  it('exec refuses code holding Ctrl-D the same way', async () => {
+    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', 'print(1)\x04']))).toMatch(/^CODE:1:9: byte 0x04 \(Ctrl-D: ends the code early\)/);
+  });
+
   it('run-script accepts tabs, CR LF, form feeds and UTF-8 (then fails only at the missing port)', async () => {
     const f = file('ok.py', 'if 1:\r\n\tprint("héllo ✓")\f\n');
     expect(oneLineError(await cli(['run-script', '--port', '/dev/null-nothing', f]))).toMatch(/^cannot open \/dev\/null-nothing: no such device/);
