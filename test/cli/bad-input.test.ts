@@ -4,7 +4,7 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serializeImage } from '../../src/image/format.js';
 import type { HeapImage } from '../../emulator/image.js';
 import { parseBoard } from '../../src/boards/load.js';
@@ -378,3 +378,47 @@ describe('progress bars', () => {
 });
 
 void chmodSync;
+
+describe('long runs show progress on a terminal', () => {
+  const tty = process.stderr.isTTY;
+  afterEach(() => {
+    process.stderr.isTTY = tty;
+    vi.restoreAllMocks();
+  });
+
+  // A clock that moves 50 ms per reading: the run "takes" longer than the bar's one-second
+  // delay without the test waiting for it (as a trace that exhausts its heap would).
+  function slowClock(): void {
+    let t = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => (t += 50));
+  }
+
+  const ops = ['gc v1.27', 'heap 0x20000000 0x20004000', ...Array.from({ length: 400 }, (_, i) => `alloc a${i} 16`), 'info'].join('\n') + '\n';
+
+  it('trace: a bar counting the lines of the file', async () => {
+    const f = file('long.trace', ops);
+    process.stderr.isTTY = true;
+    slowClock();
+    const r = await cli(['trace', f]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/trace \[.*\] \d+% \d+\/403 lines/);
+  });
+
+  it('trace --no-progress: no bar', async () => {
+    const f = file('long2.trace', ops);
+    process.stderr.isTTY = true;
+    slowClock();
+    const r = await cli(['trace', f, '--no-progress']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+  });
+
+  it('run with a gctrace file: a bar counting operations', async () => {
+    const f = file('long3.trace', ops.replace(/^heap .*\n/m, ''));
+    process.stderr.isTTY = true;
+    slowClock();
+    const r = await cli(['run', '--board=rp2-pico', f]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/run \[.*\] \d+% \d+\/401 ops/);
+  });
+});
