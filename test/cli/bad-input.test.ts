@@ -215,6 +215,11 @@ describe('dumps and vectors', () => {
     expect(msg).toMatch(re);
   });
 
+  it('diff --max-runs abc is refused (was: NaN, no runs listed)', async () => {
+    expect(oneLineError(await cli(['diff', good, good, '--max-runs', 'abc']))).toBe("--max-runs: 'abc' is not a number");
+    expect(oneLineError(await cli(['diff', good, good, '--max-runs=-2']))).toBe('--max-runs -2: expected a whole number of runs, at least 0');
+  });
+
   it('diff of two good dumps still compares (exit 0 when identical)', async () => {
     expect((await cli(['diff', good, good])).code).toBe(0);
   });
@@ -274,7 +279,8 @@ describe('serial options and scripts', () => {
   });
 
   it('--baud abc says what a baud rate is (was: "got NaN")', async () => {
-    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', '--baud', 'abc', 'print(1)']))).toBe('--baud: expected a number of bits per second, e.g. 115200');
+    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', '--baud', 'abc', 'print(1)']))).toBe("--baud: 'abc' is not a number");
+    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', '--baud', '-5', 'print(1)']))).toBe('--baud -5: expected bits per second, e.g. 115200, from 0 to 100000000');
   });
 
   it('a regular file as the port is "not a serial device" (was: Inappropriate ioctl …)', async () => {
