@@ -30,15 +30,29 @@ const command: CommandModule<object, Args> = {
       chunks = [];
       size = 0;
     };
-    const bar = progressBar('trace', 'lines', args.progress);
+    // With the output on the terminal, the output itself shows progress (a bar would be
+    // torn by it): it is flushed at least every second instead. Otherwise (redirected), a bar.
+    const outOnTerminal = process.stdout.isTTY === true;
+    const bar = progressBar('trace', 'lines', args.progress && !outOnTerminal);
     let lines: number | undefined;
+    let lastFlush = Date.now();
+    // Every 16th operation: a trace that exhausts its heap can spend ~50 ms per
+    // allocation in full collections, so neither may wait for many more.
+    const onOp = bar.enabled
+      ? (i: number, line: number) => (i & 15) === 0 && bar.onProgress(line, (lines ??= countLines(args.file)))
+      : outOnTerminal
+        ? (i: number) => {
+            if ((i & 15) === 0 && Date.now() - lastFlush > 1000) {
+              flush();
+              lastFlush = Date.now();
+            }
+          }
+        : undefined;
     try {
       const trace = new TraceReader(fileTraceSource(args.file));
       const res = runTrace(trace, {
         retain: false,
-        // Every 16th operation: a trace that exhausts its heap can spend ~50 ms per
-        // allocation in full collections, so the bar must not wait for many more.
-        ...(bar.enabled ? { onOp: (i: number, line: number) => (i & 15) === 0 && bar.onProgress(line, (lines ??= countLines(args.file))) } : {}),
+        ...(onOp ? { onOp } : {}),
         write: (s) => {
           chunks.push(s);
           size += s.length;
