@@ -13,6 +13,7 @@ import { describeFsError, writeFileAtomic } from '../../src/io/files.js';
 import { internalErrorMessage } from '../../src/cli/internal-error.js';
 import { reportError } from '../../src/cli/run-cli.js';
 import { progressBar } from '../../src/report/progress.js';
+import { checkText } from '../../src/image/report.js';
 import { UserError } from '../../src/errors.js';
 import { cli, problemsOf, type CliRun } from './run-in-process.js';
 
@@ -194,6 +195,15 @@ describe('heap images', () => {
     good.areas[0]!.end = '0x1f000';
     const f = file('end.json', JSON.stringify(good));
     expect(oneLineError(await cli(['analyze', f]))).toBe(`${f}: areas[0].end 0x1f000 is not after its start 0x20000000`);
+  });
+});
+
+describe('counts read as English', () => {
+  it('a one-block head is "(1 block)" in the check against the device (was: "(1 blocks)")', () => {
+    const head = (addr: number, blocks: number) => ({ id: 0, addr, blocks, area: 0, block: 0, typeWord: 0, finaliser: false }) as never;
+    const text = checkText({ bothFreed: 0, bothKept: 0, deviceFreedEmulatorKept: [head(0x20000100, 1), head(0x20000200, 2)], emulatorFreedDeviceHead: [] });
+    expect(text).toContain('device freed, emulator kept: 0x20000100 (1 block)\n');
+    expect(text).toContain('device freed, emulator kept: 0x20000200 (2 blocks)\n');
   });
 });
 
