@@ -185,6 +185,14 @@ describe('heap images', () => {
     expect(oneLineError(await cli(['analyze', a, '--after', b]))).toBe(`${b}: not the same heap as ${a}: 6 areas vs 1`);
   });
 
+  it('a split-heap-auto image whose added area empties is analysed (fuzz: internal error reading \'address\')', async () => {
+    const f = file('auto.json', image([0x1000, 0x1000], { splitAuto: true }));
+    const r = await cli(['analyze', f, '--json']);
+    expect(problemsOf(r)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).collect.record).toBeDefined();
+  });
+
   it('roots placed inside the heap are refused (was: accepted, overwriting heap bytes)', async () => {
     const f = file('roots.json', image([0x1000], { roots: [{ start: 0x20000800, bytes: new Uint8Array(16) }] }));
     expect(oneLineError(await cli(['analyze', f]))).toBe(`${f}: roots[0] [0x20000800, 0x20000810) overlaps heap areas[0] [0x20000000, 0x20001000)`);
