@@ -256,7 +256,7 @@ export function checkBoardSpec(spec: BoardSpec): Array<{ key: string; reason: st
 export function heapStartForPool(c: GcConfig, end: number, total: number): number {
   const bpb = c.blockSize;
   if (total <= 0 || total % (4 * bpb) !== 0) {
-    throw new BoardError(`a pool of ${total} bytes is not a whole number of ATB bytes (multiples of ${4 * bpb})`, 'pool.total');
+    throw new BoardError(`a pool of ${total} byte${total === 1 ? '' : 's'} is not a whole number of ATB bytes (multiples of ${4 * bpb})`, 'pool.total');
   }
   const wantBlocks = total / bpb;
   // Smallest region whose ATB comes out at wantBlocks/4 bytes (see layout.ts for the formula),

@@ -1171,7 +1171,9 @@ export class GcHeap {
         }
         prev.next = a.next;
         if (this.lastFreeArea === a) this.lastFreeArea = this.first;
-        this.splitAutoHost?.freeHeap(a.layout.descriptor!.address);
+        // An area loaded from a heap image has no descriptor of ours (the device's lies
+        // before the image's bytes): the host is told the area's start instead.
+        this.splitAutoHost?.freeHeap(a.layout.descriptor?.address ?? a.layout.start);
         this.counters.areasFreed++;
         a = prev;
       }

@@ -32,6 +32,11 @@ export interface TraceRunOptions {
   onCollect?: (rec: CollectionRecord, line: number) => void;
   /** Called after each operation, with its index (for progress). */
   onOp?: (index: number, line: number) => void;
+  /**
+   * Asked every 16th operation whether to hand the output so far to the sinks now (a
+   * terminal shows a long trace's output as it goes rather than 64 KiB at a time).
+   */
+  flushWhen?: () => boolean;
   /** false: gc.c's plain first-fit scan instead of the indexed one (for cross-checks). */
   useIndex?: boolean;
 }
@@ -91,6 +96,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
   const retain = opts.retain ?? true;
   const write = opts.write;
   const writeBytes = opts.writeBytes;
+  const flushWhen = opts.flushWhen;
   const ob = new OutBuf((chunk) => {
     if (writeBytes) writeBytes(chunk);
     if (retain || write) {
@@ -311,6 +317,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
       throw fault(e, o.line);
     }
     opts.onOp?.(i, o.line);
+    if (flushWhen !== undefined && (i & 15) === 0 && flushWhen()) ob.flush();
   }
   return { output: outputText(), warnings, machine: m };
 }

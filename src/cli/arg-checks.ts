@@ -32,8 +32,21 @@ function flagName(token: string): string | undefined {
  */
 const REPEATABLE: Record<string, readonly string[]> = { run: ['board', 'what-if'] };
 
-/** Throws a UserError naming the first option given twice or without a value. */
-export function checkRawArgs(argv: readonly string[], opts: OptionSets): void {
+/** The text given for option `key` on the command line (`--key v` or `--key=v`), for messages. */
+function rawValue(argv: readonly string[], names: Map<string, string>, key: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--?([A-Za-z][\w-]*)(?:=(.*))?$/s.exec(argv[i]!);
+    if (!m || names.get(m[1]!) !== key) continue;
+    return m[2] ?? argv[i + 1];
+  }
+  return undefined;
+}
+
+/**
+ * Throws a UserError naming the first option given twice, without a value, or (with the
+ * parsed arguments) a number option whose value is not a number (yargs makes it NaN).
+ */
+export function checkRawArgs(argv: readonly string[], opts: OptionSets, parsed?: Record<string, unknown>): void {
   const names = canonical(opts);
   const array = new Set(opts.array);
   const takesValue = new Set([...opts.string, ...opts.number]);
@@ -61,6 +74,13 @@ export function checkRawArgs(argv: readonly string[], opts: OptionSets): void {
       if (next === undefined || (flagName(next) !== undefined && !/^-\d/.test(next))) {
         throw new UserError(`${shown}: needs a value`);
       }
+    }
+  }
+  if (!parsed) return;
+  for (const key of opts.number) {
+    const v = parsed[key];
+    if (typeof v === 'number' && Number.isNaN(v)) {
+      throw new UserError(`--${key}: '${rawValue(argv, names, key) ?? ''}' is not a number`);
     }
   }
 }

@@ -16,7 +16,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Errors outside the command's own promise (an 'error' event nobody listens to, a stray
+// rejection) still end as one line: the user's message, or the bug-report line.
 process.on('unhandledRejection', (e) => {
+  process.exit(reportError(e, argv));
+});
+process.on('uncaughtException', (e) => {
   process.exit(reportError(e, argv));
 });
 

@@ -55,7 +55,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .alias('h', 'help')
     .version();
   // Before validation, with the named command's options known.
-  cli.middleware(() => checkRawArgs(argv, (cli as unknown as { getOptions(): OptionSets }).getOptions()), true);
+  cli.middleware((parsed) => checkRawArgs(argv, (cli as unknown as { getOptions(): OptionSets }).getOptions(), parsed), true);
 
   // The command named on the command line is loaded alone; with none (or an unknown one)
   // every command is loaded so that --help and suggestions can list them all.

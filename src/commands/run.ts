@@ -3,9 +3,10 @@
 
 import type { CommandModule } from 'yargs';
 import { progressBar } from '../report/progress.js';
-import { type BoardSpec } from '../../emulator/board.js';
+import { type BoardMachine, type BoardSpec } from '../../emulator/board.js';
 import { type RunReport, listWorkloads, runWorkload } from '../../emulator/run.js';
 import { DEFAULT_WORKLOAD, findWorkload } from '../../emulator/workloads/builtin.js';
+import { PyMemoryError } from '../../emulator/workloads/mutator.js';
 import { hex } from '../../emulator/memory.js';
 import { loadBoard } from '../boards/load.js';
 import { type OverrideArgs, overridesFrom, parseVsSpec, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
@@ -56,19 +57,36 @@ function recordedElsewhere(text: string, board: string | BoardSpec): string {
   return text.replace(/^\s*heap\s(.*)$/gm, (_l, rest: string) => `# heap ${rest} (recorded on ${from}; this board's heap is used)`);
 }
 
+/**
+ * A MemoryError the workload does not catch is one while MicroPython boots (its interned
+ * strings, modules and globals): on a device that heap would fail at boot. That is an
+ * emulated crash (exit 1), not a bug in the emulator.
+ */
+function runWorkloadOrBootFailure(board: BoardMachine, boardName: string | BoardSpec, run: () => RunReport): RunReport {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof PyMemoryError) {
+      const heap = board.areas.reduce((n, a) => n + a.poolBytes, 0);
+      throw new UserError(`--board ${typeof boardName === 'string' ? boardName : boardName.id}: emulated firmware would fail at boot: MemoryError: ${e.message} (a ${heap}-byte heap pool is too small; try a larger --heap-size)`, 1);
+    }
+    throw e;
+  }
+}
+
 function runOne(boardName: string | BoardSpec, args: Args, overrideArgs: OverrideArgs, showProgress: boolean, pacing: Pacing | undefined): RunReport {
   const wl = args.workload ?? DEFAULT_WORKLOAD;
   if (findWorkload(wl)) {
     const board = boardFromArgs(boardName, overrideArgs);
     const p = progressBar('run', 'ops', showProgress);
     try {
-      return runWorkload(board, wl, {
+      return runWorkloadOrBootFailure(board, boardName, () => runWorkload(board, wl, {
         seed: args.seed,
         scale: args.scale,
         ...(args['dump-every'] ? { dumpEvery: args['dump-every'] } : {}),
         onProgress: p.onProgress,
         ...(pacing ? { pacing } : {}),
-      });
+      }));
     } finally {
       p.stop();
     }

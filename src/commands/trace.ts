@@ -23,15 +23,26 @@ const command: CommandModule<object, Args> = {
       .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr after a second (only when stderr is a terminal)' })
       .example('$0 trace test/conformance/vectors/basic-1000.trace', ''),
   handler: (args) => {
-    const bar = progressBar('trace', 'lines', args.progress);
+    // With the output on the terminal, the output itself shows progress (a bar would be
+    // torn by it): it is flushed at least every second instead. Otherwise (redirected), a bar.
+    const outOnTerminal = process.stdout.isTTY === true;
+    const bar = progressBar('trace', 'lines', args.progress && !outOnTerminal);
     let lines: number | undefined;
+    let lastFlush = Date.now();
+    // Every 16th operation: a trace that exhausts its heap can spend ~50 ms per
+    // allocation in full collections, so the bar must not wait for many more.
+    const onOp = bar.enabled ? (i: number, line: number) => (i & 15) === 0 && bar.onProgress(line, (lines ??= countLines(args.file))) : undefined;
+    const flushWhen = (): boolean => {
+      if (Date.now() - lastFlush <= 1000) return false;
+      lastFlush = Date.now();
+      return true;
+    };
     try {
       const trace = new TraceReader(fileTraceSource(args.file));
       const res = runTrace(trace, {
         retain: false,
-        // Every 16th operation: a trace that exhausts its heap can spend ~50 ms per
-        // allocation in full collections, so the bar must not wait for many more.
-        ...(bar.enabled ? { onOp: (i: number, line: number) => (i & 15) === 0 && bar.onProgress(line, (lines ??= countLines(args.file))) } : {}),
+        ...(onOp ? { onOp } : {}),
+        ...(outOnTerminal ? { flushWhen } : {}),
         // The runner reuses its buffer after the call: hand stdout a copy (a pipe may take
         // it in parts, later).
         writeBytes: (chunk) => process.stdout.write(Buffer.from(chunk)),

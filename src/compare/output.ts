@@ -1,6 +1,7 @@
 // Writing a comparison the way the user asked: text on stdout (coloured only on a terminal
 // without NO_COLOR), --json, and --html FILE (atomic, never over an existing file without --force).
 
+import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import type { ParsedMemInfo } from '../memdump/index.js';
 import type { Comparison } from './compare.js';
@@ -30,6 +31,8 @@ export function writeComparison(
   args: OutputArgs,
   extra: { title: string; notes: string[]; header?: string; json?: Record<string, unknown> },
 ): void {
+  const maxRuns = args['max-runs'];
+  if (!Number.isSafeInteger(maxRuns) || maxRuns < 0) throw new UserError(`--max-runs ${maxRuns}: expected a whole number of runs, at least 0`);
   if (args.html !== undefined) {
     writeFileAtomic(args.html, renderHtml(c, a, b, { title: extra.title, notes: extra.notes }), { force: args.force });
   }

@@ -45,11 +45,14 @@ export function countLines(file: string): number {
   try {
     fd = openSync(file, 'r');
     const buf = Buffer.alloc(1 << 20);
-    let lines = 1;
+    let lines = 0;
+    let last = 10;
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) return lines;
+      // A last line without its newline still counts.
+      if (n === 0) return lines + (last === 10 ? 0 : 1);
       for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) lines++;
+      last = buf[n - 1]!;
     }
   } catch {
     return 0;

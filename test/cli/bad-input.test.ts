@@ -1,10 +1,10 @@
 // Issue 12: every bad input found by hand or by the fuzzer gets one line on stderr saying
 // what and where, exit 2 (1 for a failed check), never `internal error`. Each case here
 // failed before its fix (most ended in `internal error`, exit 70, or were silently accepted).
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serializeImage } from '../../src/image/format.js';
 import type { HeapImage } from '../../emulator/image.js';
 import { parseBoard } from '../../src/boards/load.js';
@@ -13,6 +13,7 @@ import { describeFsError, writeFileAtomic } from '../../src/io/files.js';
 import { internalErrorMessage } from '../../src/cli/internal-error.js';
 import { reportError } from '../../src/cli/run-cli.js';
 import { progressBar } from '../../src/report/progress.js';
+import { checkText } from '../../src/image/report.js';
 import { UserError } from '../../src/errors.js';
 import { cli, problemsOf, type CliRun } from './run-in-process.js';
 
@@ -96,9 +97,8 @@ describe('files and folders', () => {
     expect(oneLineError(await cli(['trace', dir]))).toBe(`${dir}: cannot read: is a directory`);
   });
 
-  it('a read-only file system is named as such, for the user\'s file, not the temporary one', () => {
+  it('a read-only file system is named as such; write errors name the user\'s file, never the temporary one', () => {
     expect(describeFsError(Object.assign(new Error("EROFS: read-only file system, open '/x/.out.json.1.2.tmp'"), { code: 'EROFS' }))).toBe('read-only file system');
-    const ro = join(dir, 'ro');
     writeFileSync(join(dir, 'placeholder'), '');
     // A folder we cannot write to: as root, permissions do not stop us, so use a path under a file.
     const target = join(dir, 'placeholder', 'out.json');
@@ -110,7 +110,6 @@ describe('files and folders', () => {
     }
     expect(msg).toBe(`${target}: cannot write: a path component is not a directory`);
     expect(msg).not.toContain('.tmp');
-    void ro;
   });
 
   it('an unknown error code keeps the reason but not Node\'s temporary path', () => {
@@ -186,6 +185,14 @@ describe('heap images', () => {
     expect(oneLineError(await cli(['analyze', a, '--after', b]))).toBe(`${b}: not the same heap as ${a}: 6 areas vs 1`);
   });
 
+  it('a split-heap-auto image whose added area empties is analysed (fuzz: internal error reading \'address\')', async () => {
+    const f = file('auto.json', image([0x1000, 0x1000], { splitAuto: true }));
+    const r = await cli(['analyze', f, '--json']);
+    expect(problemsOf(r)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).collect.record).toBeDefined();
+  });
+
   it('roots placed inside the heap are refused (was: accepted, overwriting heap bytes)', async () => {
     const f = file('roots.json', image([0x1000], { roots: [{ start: 0x20000800, bytes: new Uint8Array(16) }] }));
     expect(oneLineError(await cli(['analyze', f]))).toBe(`${f}: roots[0] [0x20000800, 0x20000810) overlaps heap areas[0] [0x20000000, 0x20001000)`);
@@ -196,6 +203,15 @@ describe('heap images', () => {
     good.areas[0]!.end = '0x1f000';
     const f = file('end.json', JSON.stringify(good));
     expect(oneLineError(await cli(['analyze', f]))).toBe(`${f}: areas[0].end 0x1f000 is not after its start 0x20000000`);
+  });
+});
+
+describe('counts read as English', () => {
+  it('a one-block head is "(1 block)" in the check against the device (was: "(1 blocks)")', () => {
+    const head = (addr: number, blocks: number) => ({ id: 0, addr, blocks, area: 0, block: 0, typeWord: 0, finaliser: false }) as never;
+    const text = checkText({ bothFreed: 0, bothKept: 0, deviceFreedEmulatorKept: [head(0x20000100, 1), head(0x20000200, 2)], emulatorFreedDeviceHead: [] });
+    expect(text).toContain('device freed, emulator kept: 0x20000100 (1 block)\n');
+    expect(text).toContain('device freed, emulator kept: 0x20000200 (2 blocks)\n');
   });
 });
 
@@ -215,6 +231,11 @@ describe('dumps and vectors', () => {
     expect(msg).toMatch(re);
   });
 
+  it('diff --max-runs abc is refused (was: NaN, no runs listed)', async () => {
+    expect(oneLineError(await cli(['diff', good, good, '--max-runs', 'abc']))).toBe("--max-runs: 'abc' is not a number");
+    expect(oneLineError(await cli(['diff', good, good, '--max-runs=-2']))).toBe('--max-runs -2: expected a whole number of runs, at least 0');
+  });
+
   it('diff of two good dumps still compares (exit 0 when identical)', async () => {
     expect((await cli(['diff', good, good])).code).toBe(0);
   });
@@ -226,9 +247,25 @@ describe('dumps and vectors', () => {
     expect(oneLineError(await cli(['conformance', d]))).toBe(`${join(d, 'x.trace')}:3:1: unknown operation 'frob' (byte 28)`);
   });
 
-  it('conformance of the real vectors still passes', async () => {
-    const r = await cli(['conformance', vectors]);
+  it('conformance of good vectors still passes', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'mcu-gc-conf-'));
+    for (const f of ['basic-1000.trace', 'basic-1000.expected', 'layout-1000.trace', 'layout-1000.expected']) writeFileSync(join(d, f), readFileSync(join(vectors, f)));
+    const r = await cli(['conformance', d]);
+    expect(r.out).toBe('2 passed, 0 failed\n');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('runs', () => {
+  it('a heap too small for boot is an emulated boot failure, exit 1 (fuzz: internal error MemoryError)', async () => {
+    expect(oneLineError(await cli(['run', '--board=rp2-pico', '--heap-size', '256']), 1)).toMatch(
+      /^--board rp2-pico: emulated firmware would fail at boot: MemoryError: memory allocation failed, allocating \d+ bytes \(a \d+-byte heap pool is too small; try a larger --heap-size\)$/,
+    );
+  });
+
+  it('a trace header that does not fit the board is bad input (fuzz: internal error split-heap-auto)', async () => {
+    const f = file('s0.trace', 'gc v1.27\nsplit 0\nalloc a 1\n');
+    expect(oneLineError(await cli(['run', '--board=esp32', f]))).toBe(`${f}: the trace's header does not fit --board esp32: split-heap-auto needs split heaps`);
   });
 });
 
@@ -258,7 +295,8 @@ describe('serial options and scripts', () => {
   });
 
   it('--baud abc says what a baud rate is (was: "got NaN")', async () => {
-    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', '--baud', 'abc', 'print(1)']))).toBe('--baud: expected a number of bits per second, e.g. 115200');
+    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', '--baud', 'abc', 'print(1)']))).toBe("--baud: 'abc' is not a number");
+    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', '--baud', '-5', 'print(1)']))).toBe('--baud -5: expected bits per second, e.g. 115200, from 0 to 100000000');
   });
 
   it('a regular file as the port is "not a serial device" (was: Inappropriate ioctl …)', async () => {
@@ -275,6 +313,10 @@ describe('serial options and scripts', () => {
     const msg = oneLineError(await cli(['run-script', '--port', '/dev/null-nothing', f]));
     expect(msg.startsWith(`${f}${where}`)).toBe(true);
     expect(msg.endsWith(`(byte ${byte})`)).toBe(true);
+  });
+
+  it('exec refuses code holding Ctrl-D the same way', async () => {
+    expect(oneLineError(await cli(['exec', '--port', '/dev/null-nothing', 'print(1)\x04']))).toMatch(/^CODE:1:9: byte 0x04 \(Ctrl-D: ends the code early\)/);
   });
 
   it('run-script accepts tabs, CR LF, form feeds and UTF-8 (then fails only at the missing port)', async () => {
@@ -357,4 +399,47 @@ describe('progress bars', () => {
   });
 });
 
-void chmodSync;
+
+describe('long runs show progress on a terminal', () => {
+  const tty = process.stderr.isTTY;
+  afterEach(() => {
+    process.stderr.isTTY = tty;
+    vi.restoreAllMocks();
+  });
+
+  // A clock that moves 50 ms per reading: the run "takes" longer than the bar's one-second
+  // delay without the test waiting for it (as a trace that exhausts its heap would).
+  function slowClock(): void {
+    let t = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => (t += 50));
+  }
+
+  const ops = ['gc v1.27', 'heap 0x20000000 0x20004000', ...Array.from({ length: 400 }, (_, i) => `alloc a${i} 16`), 'info'].join('\n') + '\n';
+
+  it('trace: a bar counting the lines of the file', async () => {
+    const f = file('long.trace', ops);
+    process.stderr.isTTY = true;
+    slowClock();
+    const r = await cli(['trace', f]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/trace \[.*\] \d+% \d+\/403 lines/);
+  });
+
+  it('trace --no-progress: no bar', async () => {
+    const f = file('long2.trace', ops);
+    process.stderr.isTTY = true;
+    slowClock();
+    const r = await cli(['trace', f, '--no-progress']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+  });
+
+  it('run with a gctrace file: a bar counting operations', async () => {
+    const f = file('long3.trace', ops.replace(/^heap .*\n/m, ''));
+    process.stderr.isTTY = true;
+    slowClock();
+    const r = await cli(['run', '--board=rp2-pico', f]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/run \[.*\] \d+% \d+\/401 ops/);
+  });
+});
