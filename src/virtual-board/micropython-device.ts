@@ -305,7 +305,6 @@ export class MicroPythonDevice {
   private interrupt(): void {
     this.stats.interrupts++;
     this.interruptedRequest = true;
-    this.ring.interrupt();
     const mem = this.memory;
     const a = this.irq;
     if (mem && a) {
@@ -315,6 +314,12 @@ export class MicroPythonDevice {
       Atomics.store(mem, a.pending >> 2, a.exception);
       Atomics.compareExchange(mem, a.sched >> 2, a.schedIdle, a.schedPending);
     }
+    // Only then wake a reader blocked in input() or sys.stdin, as a board's UART IRQ sets
+    // the pending exception before the waiting read sees the Ctrl-C. Woken first, the
+    // reader could return, the code end and runPasted look for the exception before it
+    // was written: the request ended without KeyboardInterrupt and requestDone took the
+    // late exception for a Ctrl-C between REPL characters.
+    this.ring.interrupt();
     this.watchdog ??= setTimeout(() => {
       this.watchdog = undefined;
       if (this.state === 'busy') this.restart(`Python did not stop within ${STUCK_MS / 1000} s of Ctrl-C`);
