@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { TINY_M0_YAML } from '../helpers/boards.js';
 
 const bin = new URL('../../bin/mcu-gc.js', import.meta.url).pathname;
 const vectors = new URL('../conformance/vectors/', import.meta.url).pathname;
@@ -17,22 +18,7 @@ function cli(args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const BOARD = `id: tiny-m0
-name: Tiny M0
-chip: Cortex-M0+, 32 KiB RAM
-port: samd
-micropython: v1.27.0
-gc: { version: v1.27, wordSize: 4, blockSize: 16, finaliser: true, split: false, splitAuto: false, weakref: false, gcStack: 64, conservativeClear: true }
-regions:
-  - { name: flash, kind: flash, base: 0x0, size: 0x40000 }
-  - { name: ram, kind: ram, base: 0x20000000, size: 0x8000 }
-heap: { placement: linker, rule: "_ebss .. _estack - 8K", start: 0x20001000, end: 0x20006000, endFixed: true }
-rootSection: { address: 0x20000100, words: 64 }
-stack: { top: 0x20008000, size: 8192, used: 512 }
-typesBase: 0x10000
-threshold: off
-sources: [my linker script]
-`;
+const BOARD = TINY_M0_YAML;
 
 const board = (text: string): void => writeFileSync(join(dir, 'tiny.yaml'), text);
 const CHECK = ['check', '--board', './tiny.yaml', '--workload', 'dict-cache', '--workload', 'sensor-logger', '--golden', 'tiny.golden.json'];

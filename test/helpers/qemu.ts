@@ -36,3 +36,13 @@ export function qemuSkipReason(machine: QemuMachineId): string | undefined {
 export function bootQemu(machine: QemuMachineId, opts: Partial<QemuOptions> = {}): Promise<QemuInstance> {
   return startQemu({ machine, firmware: testFirmware(machine), ...opts });
 }
+
+/** Whether a process (e.g. a QEMU that should have been stopped) still exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@
 // stop() ends QEMU by its pid.
 
 import { describe, expect, it } from 'vitest';
-import { bootQemu, qemuSkipReason } from '../helpers/qemu.js';
+import { bootQemu, qemuSkipReason, processAlive as alive } from '../helpers/qemu.js';
 import { connect as netConnect } from 'node:net';
 import { qemuUnavailable } from '../../src/qemu/launch.js';
 import { runCli as cli } from '../helpers/cli.js';
@@ -35,14 +35,6 @@ async function retry<T>(f: () => Promise<T>, times: number, delayMs: number): Pr
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('qemuUnavailable', () => {
   it('names the firmware and how to get it when the file is missing', () => {

@@ -6,19 +6,11 @@ import { existsSync, lstatSync, mkdtempSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_QEMU_ELF, qemuSkipReason } from '../helpers/qemu.js';
+import { SHARED_QEMU_ELF, qemuSkipReason, processAlive as alive } from '../helpers/qemu.js';
 import { CLI, runCli as cli } from '../helpers/cli.js';
 
 
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts the command and resolves once it printed the tty and its status line. */
 function startBoard(args: string[]): Promise<{ child: ChildProcess; tty: string; status: string; exited: Promise<number | null> }> {
