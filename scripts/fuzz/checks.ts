@@ -18,7 +18,10 @@ export function outcomeProblems(r: RunOutcome): string[] {
   if (/^\s+at .*(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/m.test(r.err)) p.push('stack trace');
   if (r.code !== 0) {
     const lines = r.err.split('\n').filter((l) => l !== '' && !/: warning: /.test(l));
-    if (lines.length > 1) p.push(`${lines.length} lines on stderr`);
+    // A sweep (`run`/`check` over several boards or workloads) goes on past a case that cannot
+    // run: one line per such case, then one summary line ("K of N runs could not run").
+    const sweep = lines.length > 1 && /^mcu-gc: \d+ of \d+ runs could not run/.test(lines[lines.length - 1]!) && lines.length - 1 <= Number(/^mcu-gc: (\d+) of/.exec(lines[lines.length - 1]!)![1]);
+    if (lines.length > 1 && !sweep) p.push(`${lines.length} lines on stderr`);
     // Exit 1 is a result (diff: different; conformance: a vector failed), not an error.
     if (lines.length === 0 && r.code === 2) p.push('bad input without a message');
   }
