@@ -160,6 +160,9 @@ function regionHolding(regions: readonly BoardRegion[], start: number, end: numb
   return regions.find((r) => start >= r.base && end <= r.base + r.size);
 }
 
+/** All regions of a board together: their bytes are allocated on the host. */
+export const MAX_BOARD_MEMORY_BYTES = 1024 * 2 ** 20;
+
 /**
  * Semantic checks a schema cannot express: overlapping regions, heap or stack outside RAM,
  * heap overlapping the stack or root section, types outside flash/ROM/RAM. Returns
@@ -167,6 +170,19 @@ function regionHolding(regions: readonly BoardRegion[], start: number, end: numb
  */
 export function checkBoardSpec(spec: BoardSpec): Array<{ key: string; reason: string }> {
   const out: Array<{ key: string; reason: string }> = [];
+  // Every region is backed by real host memory: a size no board has (the largest shipped
+  // region is 16 MiB of PSRAM) is a typo, not something to allocate.
+  let total = 0;
+  const space = 2 ** (8 * spec.gc.wordSize);
+  spec.regions.forEach((r, i) => {
+    total += r.size;
+    if (r.base + r.size > space) {
+      out.push({ key: `regions[${i}].size`, reason: `region ${r.name} [${hex(r.base)}, ${hex(r.base + r.size)}) ends past the ${spec.gc.wordSize * 8}-bit address space` });
+    } else if (r.size > MAX_BOARD_MEMORY_BYTES || total > MAX_BOARD_MEMORY_BYTES) {
+      out.push({ key: `regions[${i}].size`, reason: `region ${r.name} is ${r.size} bytes: mcu-gc emulates at most ${MAX_BOARD_MEMORY_BYTES / 2 ** 20} MiB of regions in all` });
+    }
+  });
+  if (out.length) return out;
   const sorted = spec.regions.map((r, i) => ({ r, i })).sort((a, b) => a.r.base - b.r.base);
   for (let k = 1; k < sorted.length; k++) {
     const a = sorted[k - 1]!;

@@ -273,6 +273,19 @@ describe('runs', () => {
   });
 });
 
+describe('board regions the host cannot back', () => {
+  const unix32 = readFileSync(new URL('../../ports/unix32.yaml', import.meta.url), 'utf8');
+  it('a region past the 32-bit address space is its line (fuzz seed 5 case 74099: was internal error Invalid array buffer length)', () => {
+    const text = unix32.replace(/(name: stack, kind: ram, base: 0xFFFC0000, size: )0x[0-9a-fA-F]+/, '$10x1fffffffffffff');
+    expect(text).not.toBe(unix32);
+    expect(() => parseBoard(text, 'unix32.yaml')).toThrow(/^unix32\.yaml:\d+: key regions\[3\]\.size: region stack \[0xfffc0000, 0x200000fffc0000\) ends past the 32-bit address space$/);
+  });
+  it('regions of more than 1 GiB in all are refused, not allocated', () => {
+    const text = unix32.replace(/(name: mmap_heap, kind: ram, base: 0xF7A00000, size: )0x[0-9a-fA-F]+/, '$10x8000000').replace(/(name: text, kind: rom, base: 0x56555000, size: )0x[0-9a-fA-F]+/, '$10x40000000');
+    expect(() => parseBoard(text, 'unix32.yaml')).toThrow(/emulates at most 1024 MiB of regions in all/);
+  });
+});
+
 describe('board YAML type errors say what was expected', () => {
   const esp32 = readFileSync(new URL('../../ports/esp32.yaml', import.meta.url), 'utf8');
   it.each([
