@@ -20,6 +20,8 @@ export class HeapArea {
   /** Region bytes; the ATB, FTB, WTB and pool are all windows into this array. */
   readonly bytes: Uint8Array;
   readonly u32: Uint32Array;
+  /** Region words, signed (see Region.i32). */
+  readonly i32: Int32Array;
   readonly atbOff: number;
   readonly atbLen: number;
   /** Offset of the FTB in `bytes`, or -1 without finaliser. */
@@ -65,6 +67,7 @@ export class HeapArea {
     this.region = region;
     this.bytes = region.bytes;
     this.u32 = region.u32;
+    this.i32 = region.i32;
     this.atbOff = layout.atbStart - region.base;
     this.atbLen = layout.atbLen;
     this.ftbOff = layout.ftbStart !== undefined ? layout.ftbStart - region.base : -1;

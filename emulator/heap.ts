@@ -17,6 +17,7 @@
 import { AT_FREE, AT_HEAD, AT_MARK, AT_TAIL, type Geometry, HeapArea, INDEX_CHUNK_BYTES, INDEX_CHUNK_SHIFT, geometry } from './area.js';
 import { ConfigError, type GcConfig, areaStructSize, isV19, validateConfig } from './config.js';
 import { computeAreaLayout } from './layout.js';
+import { MarkKernel, NO_LIMIT, attachMarkKernel, markKernelOf } from './kernel/mark-kernel.js';
 import { type AddressSpace, MemoryError, hex } from './memory.js';
 
 export type CollectReason = 'explicit' | 'threshold' | 'exhausted';
@@ -240,6 +241,8 @@ export class GcHeap {
   private readonly markAreaStack: (HeapArea | null)[];
   private stackOverflow = false;
   private rec: CollectionRecord | null = null;
+  /** The WebAssembly mark kernel for this collection, or null for the JS loop. */
+  private kernel: MarkKernel | null = null;
 
   constructor(mem: AddressSpace, config: GcConfig) {
     this.config = validateConfig({ ...config });
@@ -268,6 +271,12 @@ export class GcHeap {
   /** gc_init(start, end). */
   init(start: number, end: number): HeapArea {
     const layout = computeAreaLayout(this.config, start, end, false);
+    // The region moves into the mark kernel's memory before the area takes its views (see
+    // kernel/mark-kernel.ts); 32-bit words only, as the kernel reads them.
+    if (this.wordSize === 4) {
+      const from = layout.descriptor ? layout.descriptor.address : layout.start;
+      attachMarkKernel(this.mem.resolve(from, layout.end - from), MarkKernel.scratchFor(this.config.gcStack, layout.blocks));
+    }
     const area = new HeapArea(this.mem, layout, false);
     area.clearTables();
     this.warnOverlap(layout.slack, start, end);
@@ -812,6 +821,7 @@ export class GcHeap {
     this.allocAmount = 0;
     this.stackOverflow = false;
     this.scannedOnce = 0;
+    this.kernel = this.markKernel();
     for (const r of this.roots) this.collectRootRange(r.address, r.words);
     for (const p of this.extraRoots) this.markRoot(p);
     if (this.traceRoots) for (const p of this.traceRoots()) this.markRoot(p);
@@ -827,9 +837,24 @@ export class GcHeap {
     this.unlock();
     rec.usedBlocksAfter = this.counters.usedBlocks;
     this.rec = null;
+    this.kernel = null;
     this.lastCollection = rec;
     this.onCollect?.(rec);
     return rec;
+  }
+
+  /**
+   * The kernel marks when the heap is one area of 32-bit words whose region lives in the
+   * kernel's memory (the views the area took are the kernel's) with scratch enough for the
+   * mark stack; otherwise the JS loop does.
+   */
+  private markKernel(): MarkKernel | null {
+    const a = this.first;
+    if (!a || a.next || this.wordSize !== 4) return null;
+    const k = markKernelOf(a.region);
+    if (!k || a.bytes.buffer !== k.buffer || !k.fits(this.config.gcStack, a.blocks)) return null;
+    k.setup(a.atbOff, a.poolOff, a.poolStart, a.poolEnd - a.poolStart, this.bpbShift, this.config.gcStack, a.blocks);
+    return k;
   }
 
   /** gc_collect_root over `words` words at `address`. */
@@ -872,6 +897,17 @@ export class GcHeap {
    * head is noted in its area's `pending` bits for that rescan.
    */
   private markSubtree(area: HeapArea, block: number): void {
+    if (this.kernel) {
+      // One area: its markOrder is 0, so a chain is met again when an overflow rescan
+      // (limitArea 0) has passed it.
+      const r = this.kernel.mark(block, this.limitArea >= 0 ? this.limitBlock : NO_LIMIT);
+      const rec = this.rec!;
+      rec.marked += r.marked;
+      rec.scannedWords += r.scanned + r.revisit;
+      this.scannedOnce += r.scanned;
+      if (r.overflow) this.stackOverflow = true;
+      return;
+    }
     const stack = this.markStack;
     const areaStack = this.markAreaStack;
     const cap = stack.length;
@@ -905,17 +941,21 @@ export class GcHeap {
       scanned += words;
       // In an overflow rescan, a chain past the loop's position is met (and counted) again.
       if (limitArea >= 0 && (a.markOrder > limitArea || (a.markOrder === limitArea && block > limitBlock))) revisit += words;
-      if (!wide && single) {
-        // The common case, kept tight: 32-bit words, one area (VERIFY_PTR); the area
-        // stack is not written.
+      const i32 = a.i32;
+      if (!wide && single && endIdx <= i32.length) {
+        // The common case, kept tight: 32-bit words, one area (VERIFY_PTR), the chain inside
+        // its region; the area stack is not written. Words are read signed (Region.i32) and
+        // the range test is one unsigned compare of the offset: (ptr - ps) mod 2^32 < pool
+        // bytes exactly when ps <= ptr < pe (every address here is below 2^32).
         const ps = first.poolStart;
-        const pe = first.poolEnd;
+        const plen = first.poolEnd - ps;
         const pBytes = first.bytes;
         const pAtb = first.atbOff;
         for (let idx = startIdx; idx < endIdx; idx++) {
-          const ptr = u32[idx]!;
-          if (ptr < ps || ptr >= pe || (ptr & bpbMask) !== 0) continue;
-          const pb = (ptr - ps) >>> bpbShift;
+          const ptr = i32[idx]!;
+          const off = (ptr - ps) >>> 0;
+          if (off >= plen || (ptr & bpbMask) !== 0) continue;
+          const pb = off >>> bpbShift;
           const bi = pAtb + (pb >> 2);
           const sh = (pb & 3) << 1;
           const v = pBytes[bi]!;
@@ -991,7 +1031,7 @@ export class GcHeap {
       for (let a = this.first; a; a = a.next) a.markOrder = order++;
       for (let a = this.first; a; a = a.next) {
         rec.sweptBlocks += a.atbLen * BLOCKS_PER_ATB;
-        const pending = a.pending;
+        const pending = this.kernel ? this.kernel.pending : a.pending;
         this.limitArea = a.markOrder;
         for (let w = 0; w < pending.length; w++) {
           // Only bits above the last one handled: lower ones set meanwhile wait for the next pass.

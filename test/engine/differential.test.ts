@@ -2,8 +2,9 @@
 // random traces (every profile, split heaps, reallocs, locks, thresholds) both must
 // print the same thing.
 import { describe, expect, it } from 'vitest';
-import { parseTrace, runTrace, TraceError } from '../../emulator/index.js';
-import { rng } from '../../scripts/bench-gen.js';
+import { parseTrace, runTrace, TraceError, traceMachine } from '../../emulator/index.js';
+import { markKernelOf, useMarkKernel } from '../../emulator/kernel/mark-kernel.js';
+import { deepChainTrace, rng } from '../../scripts/bench-gen.js';
 
 function randomTrace(seed: number): string {
   const r = rng(seed);
@@ -67,5 +68,57 @@ describe('indexed first-fit search = gc.c plain scan', () => {
       compared++;
     }
     expect(compared).toBe(60);
+  });
+});
+
+// The WebAssembly mark kernel (emulator/kernel/) against the JS mark loop it replaces on
+// one-area 32-bit heaps: the same output, and the same work counters for every collection
+// (marks, words scanned and counted again in overflow rescans, rescans, blocks swept).
+describe('WebAssembly mark kernel = JS mark loop', () => {
+  function run(text: string, kernel: boolean): { out: string; recs: number[][] } {
+    useMarkKernel(kernel);
+    try {
+      const recs: number[][] = [];
+      let out: string;
+      try {
+        out = runTrace(parseTrace(text), { onCollect: (r) => recs.push([r.marked, r.scannedWords, r.overflowRescans, r.sweptBlocks, r.freed]) }).output;
+      } catch (e) {
+        if (!(e instanceof TraceError && e.crash)) throw e;
+        out = `${e.partialOutput}CRASH at ${e.line}`;
+      }
+      return { out, recs };
+    } finally {
+      useMarkKernel(true);
+    }
+  }
+
+  it('over 80 random traces (every profile; gcstack 2, 8, 64)', () => {
+    let viaKernel = 0;
+    for (let seed = 1; seed <= 80; seed++) {
+      const t = randomTrace(seed);
+      const js = run(t, false);
+      const k = run(t, true);
+      expect(k.out, `seed ${seed}`).toBe(js.out);
+      expect(k.recs, `seed ${seed}`).toEqual(js.recs);
+      if (/^word 4/m.test(t) && !/^split 1/m.test(t)) viaKernel++;
+    }
+    expect(viaKernel).toBeGreaterThan(30);
+  });
+
+  it('deep chains that overflow the stack, blocks of 16, 32 and 64 bytes', () => {
+    for (const block of [16, 32, 64]) {
+      const t = deepChainTrace(3000, 2, 5).replace(/^block \d+/m, `block ${block}`);
+      const js = run(t, false);
+      const k = run(t, true);
+      expect(k.recs.some((r) => r[2]! > 0)).toBe(true);
+      expect(k.out).toBe(js.out);
+      expect(k.recs).toEqual(js.recs);
+    }
+  });
+
+  it('the kernel is what marks a one-area 32-bit heap', () => {
+    const m = traceMachine(parseTrace(deepChainTrace(10, 2, 5)));
+    m.heap.init(0x2000_0000, 0x2001_0000);
+    expect(m.heap.first!.bytes.buffer).toBe(markKernelOf(m.heap.first!.region)?.buffer);
   });
 });

@@ -1,0 +1,125 @@
+// The mark loop of py/gc.c's gc_mark_subtree as a WebAssembly kernel (AssemblyScript,
+// compiled by scripts/build-kernel.mjs). It is the JS loop in emulator/heap.ts
+// (GcHeap.markSubtree, one area, 32-bit words) statement for statement; only the scan of a
+// chain's words differs: four words are tested at once with SIMD, and only a group holding
+// a word that VERIFY_PTR accepts is looked at word by word, in order — so marks, pushes
+// and overflows happen in exactly the order gc.c makes them.
+//
+// Memory: the heap's region is this module's memory from address 0 (region offsets are
+// addresses here); the kernel's scratch (results, mark stack, overflow bits) lies after it.
+
+const AT_HEAD: i32 = 1;
+const AT_TAIL: i32 = 2;
+const AT_MARK: i32 = 3;
+
+// Set by setup() for the area being collected.
+let atbOff: i32 = 0;
+let poolOff: i32 = 0;
+let poolStart: u32 = 0;
+let poolLen: u32 = 0;
+let bpbShift: i32 = 4;
+let bpbMask: u32 = 15;
+let wordsShift: i32 = 2;
+let regionLen: i32 = 0;
+let stackOff: i32 = 0;
+let stackCap: i32 = 0;
+let pendingOff: i32 = 0;
+let resultOff: i32 = 0;
+
+export function setup(
+  atb: i32, pool: i32, start: u32, len: u32, shift: i32, region: i32,
+  stack: i32, cap: i32, pending: i32, result: i32,
+): void {
+  atbOff = atb;
+  poolOff = pool;
+  poolStart = start;
+  poolLen = len;
+  bpbShift = shift;
+  bpbMask = (<u32>1 << shift) - 1;
+  wordsShift = shift - 2;
+  regionLen = region;
+  stackOff = stack;
+  stackCap = cap;
+  pendingOff = pending;
+  resultOff = result;
+}
+
+// ATB_GET_KIND, reading the byte where gc.c would; past the region's end it reads 0 (FREE),
+// as the JS loop's typed array does.
+@inline function kindAt(b: i32): i32 {
+  const i = atbOff + (b >> 2);
+  if (i >= regionLen) return 0;
+  return (<i32>load<u8>(i) >> ((b & 3) << 1)) & 3;
+}
+
+// One word of the chain: VERIFY_PTR, then mark an unmarked head and push it (or note the
+// overflow, and the block for gc_deal_with_stack_overflow's rescan).
+@inline function visit(ptr: u32, sp: i32): i32 {
+  const off = ptr - poolStart;
+  if (off >= poolLen || (ptr & bpbMask) != 0) return sp;
+  const pb = <i32>(off >> bpbShift);
+  const bi = atbOff + (pb >> 2);
+  const sh = (pb & 3) << 1;
+  const v = <i32>load<u8>(bi);
+  if (((v >> sh) & 3) != AT_HEAD) return sp;
+  store<u8>(bi, v | (AT_MARK << sh));
+  marked++;
+  if (sp < stackCap) {
+    store<i32>(stackOff + (sp << 2), pb);
+    return sp + 1;
+  }
+  overflow = 1;
+  const w = pendingOff + ((pb >> 5) << 2);
+  store<u32>(w, load<u32>(w) | (<u32>1 << (pb & 31)));
+  return sp;
+}
+
+let marked: i32 = 0;
+let overflow: i32 = 0;
+
+/**
+ * gc_mark_subtree(block): the head at `block` is already marked. Chains lying after
+ * `limit` (an overflow rescan's position; 0x7fffffff outside one) count their words again.
+ * Results at resultOff: marked heads, words scanned, words counted again, overflow flag.
+ */
+export function mark(block: i32, limit: i32): void {
+  marked = 0;
+  overflow = 0;
+  let scanned: i32 = 0;
+  let revisit: i32 = 0;
+  let sp: i32 = 0;
+  const vStart = i32x4.splat(<i32>poolStart);
+  const vLen = i32x4.splat(<i32>poolLen);
+  const vMask = i32x4.splat(<i32>bpbMask);
+  const vZero = i32x4.splat(0);
+  while (true) {
+    let n: i32 = 1;
+    for (let b = block + 1; kindAt(b) == AT_TAIL; b++) n++;
+    const words = n << wordsShift;
+    scanned += words;
+    if (block > limit) revisit += words;
+    // Word-aligned as the JS loop indexes words; words past the region's end read as 0,
+    // which VERIFY_PTR never accepts (a pool never starts at address 0).
+    let p = ((poolOff + (block << bpbShift)) >> 2) << 2;
+    let e = p + (words << 2);
+    if (e > (regionLen & ~3)) e = regionLen & ~3;
+    for (; p + 16 <= e; p += 16) {
+      const v = v128.load(p);
+      const inPool = i32x4.lt_u(i32x4.sub(v, vStart), vLen);
+      const aligned = i32x4.eq(v128.and(v, vMask), vZero);
+      if (!v128.any_true(v128.and(inPool, aligned))) continue;
+      sp = visit(load<u32>(p), sp);
+      sp = visit(load<u32>(p + 4), sp);
+      sp = visit(load<u32>(p + 8), sp);
+      sp = visit(load<u32>(p + 12), sp);
+    }
+    for (; p < e; p += 4) sp = visit(load<u32>(p), sp);
+    if (sp == 0) break;
+    sp--;
+    block = load<i32>(stackOff + (sp << 2));
+  }
+  store<i32>(resultOff, marked);
+  store<i32>(resultOff + 4, scanned);
+  store<i32>(resultOff + 8, revisit);
+  store<i32>(resultOff + 12, overflow);
+}
