@@ -17,7 +17,7 @@
 import { AT_FREE, AT_HEAD, AT_MARK, AT_TAIL, type Geometry, HeapArea, INDEX_CHUNK_BYTES, INDEX_CHUNK_SHIFT, geometry } from './area.js';
 import { ConfigError, type GcConfig, areaStructSize, isV19, validateConfig } from './config.js';
 import { computeAreaLayout } from './layout.js';
-import { MarkKernel, NO_LIMIT, attachMarkKernel, markKernelOf } from './kernel/mark-kernel.js';
+import { CollectKernel, NO_LIMIT, attachCollectKernel, collectKernelOf } from './kernel/collect-kernel.js';
 import { type AddressSpace, MemoryError, hex } from './memory.js';
 
 export type CollectReason = 'explicit' | 'threshold' | 'exhausted';
@@ -242,7 +242,7 @@ export class GcHeap {
   private stackOverflow = false;
   private rec: CollectionRecord | null = null;
   /** The WebAssembly mark kernel for this collection, or null for the JS loop. */
-  private kernel: MarkKernel | null = null;
+  private kernel: CollectKernel | null = null;
 
   constructor(mem: AddressSpace, config: GcConfig) {
     this.config = validateConfig({ ...config });
@@ -272,10 +272,10 @@ export class GcHeap {
   init(start: number, end: number): HeapArea {
     const layout = computeAreaLayout(this.config, start, end, false);
     // The region moves into the mark kernel's memory before the area takes its views (see
-    // kernel/mark-kernel.ts); 32-bit words only, as the kernel reads them.
+    // kernel/collect-kernel.ts); 32-bit words only, as the kernel reads them.
     if (this.wordSize === 4) {
       const from = layout.descriptor ? layout.descriptor.address : layout.start;
-      attachMarkKernel(this.mem.resolve(from, layout.end - from), MarkKernel.scratchFor(this.config.gcStack, layout.blocks));
+      attachCollectKernel(this.mem.resolve(from, layout.end - from), CollectKernel.scratchFor(this.config.gcStack, layout.blocks));
     }
     const area = new HeapArea(this.mem, layout, false);
     area.clearTables();
@@ -821,7 +821,7 @@ export class GcHeap {
     this.allocAmount = 0;
     this.stackOverflow = false;
     this.scannedOnce = 0;
-    this.kernel = this.markKernel();
+    this.kernel = this.collectKernel();
     for (const r of this.roots) this.collectRootRange(r.address, r.words);
     for (const p of this.extraRoots) this.markRoot(p);
     if (this.traceRoots) for (const p of this.traceRoots()) this.markRoot(p);
@@ -848,10 +848,10 @@ export class GcHeap {
    * kernel's memory (the views the area took are the kernel's) with scratch enough for the
    * mark stack; otherwise the JS loop does.
    */
-  private markKernel(): MarkKernel | null {
+  private collectKernel(): CollectKernel | null {
     const a = this.first;
     if (!a || a.next || this.wordSize !== 4) return null;
-    const k = markKernelOf(a.region);
+    const k = collectKernelOf(a.region);
     if (!k || a.bytes.buffer !== k.buffer || !k.fits(this.config.gcStack, a.blocks)) return null;
     k.setup(a.atbOff, a.poolOff, a.poolStart, a.poolEnd - a.poolStart, this.bpbShift, this.config.gcStack, a.blocks);
     return k;
@@ -1156,6 +1156,24 @@ export class GcHeap {
       let b = 0;
       let ft: number = freeTail ? 1 : 0;
       let heads = 0;
+      const k = this.kernel;
+      if (k && a === this.first) {
+        // The kernel does the whole bytes (the heap is this one area: see collectKernel).
+        const nBytes = (end + 1) >> 2;
+        const r = k.sweep(nBytes, ft);
+        heads = r.heads;
+        freedBlocks += r.freed;
+        if (r.last >= 0) lastUsed = r.last;
+        ft = r.freeTail;
+        const dirty = k.dirty;
+        for (let c = 0, n = Math.min(dirty.length, ((nBytes - 1) >> 6) + 1); c < n; c++) {
+          if (dirty[c]) {
+            dirty[c] = 0;
+            a.idxDirty[c] = 1;
+          }
+        }
+        b = nBytes * 4;
+      }
       for (; b + 3 <= end; b += 4) {
         const idx = atbOff + (b >> 2);
         const v = bytes[idx]!;

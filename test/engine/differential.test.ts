@@ -3,7 +3,7 @@
 // print the same thing.
 import { describe, expect, it } from 'vitest';
 import { parseTrace, runTrace, TraceError, traceMachine } from '../../emulator/index.js';
-import { markKernelOf, useMarkKernel } from '../../emulator/kernel/mark-kernel.js';
+import { collectKernelOf, useCollectKernel } from '../../emulator/kernel/collect-kernel.js';
 import { deepChainTrace, rng } from '../../scripts/bench-gen.js';
 
 function randomTrace(seed: number): string {
@@ -76,7 +76,7 @@ describe('indexed first-fit search = gc.c plain scan', () => {
 // (marks, words scanned and counted again in overflow rescans, rescans, blocks swept).
 describe('WebAssembly mark kernel = JS mark loop', () => {
   function run(text: string, kernel: boolean): { out: string; recs: number[][] } {
-    useMarkKernel(kernel);
+    useCollectKernel(kernel);
     try {
       const recs: number[][] = [];
       let out: string;
@@ -88,7 +88,7 @@ describe('WebAssembly mark kernel = JS mark loop', () => {
       }
       return { out, recs };
     } finally {
-      useMarkKernel(true);
+      useCollectKernel(true);
     }
   }
 
@@ -119,6 +119,6 @@ describe('WebAssembly mark kernel = JS mark loop', () => {
   it('the kernel is what marks a one-area 32-bit heap', () => {
     const m = traceMachine(parseTrace(deepChainTrace(10, 2, 5)));
     m.heap.init(0x2000_0000, 0x2001_0000);
-    expect(m.heap.first!.bytes.buffer).toBe(markKernelOf(m.heap.first!.region)?.buffer);
+    expect(m.heap.first!.bytes.buffer).toBe(collectKernelOf(m.heap.first!.region)?.buffer);
   });
 });

@@ -1,12 +1,15 @@
-// The mark loop of py/gc.c's gc_mark_subtree as a WebAssembly kernel (AssemblyScript,
-// compiled by scripts/build-kernel.mjs). It is the JS loop in emulator/heap.ts
-// (GcHeap.markSubtree, one area, 32-bit words) statement for statement; only the scan of a
-// chain's words differs: four words are tested at once with SIMD, and only a group holding
-// a word that VERIFY_PTR accepts is looked at word by word, in order — so marks, pushes
-// and overflows happen in exactly the order gc.c makes them.
+// The hot loops of a collection as a WebAssembly kernel (AssemblyScript, compiled by
+// scripts/build-kernel.mjs): py/gc.c's gc_mark_subtree, and the whole-byte part of
+// gc_sweep_free_blocks. Each is the JS loop in emulator/heap.ts (GcHeap.markSubtree on one
+// area of 32-bit words; GcHeap.sweepFreeBlocks) statement for statement, except that
+// groups of words or ATB bytes that cannot hold anything to do are tested and skipped at
+// once with SIMD. Whatever is done is done word by word, in gc.c's order, so marks,
+// pushes and overflows happen exactly as gc.c makes them.
 //
 // Memory: the heap's region is this module's memory from address 0 (region offsets are
-// addresses here); the kernel's scratch (results, mark stack, overflow bits) lies after it.
+// addresses here); the kernel's scratch (results, mark stack, overflow bits, dirty index
+// chunks) lies after it. The module must have no data segment: it would be written over
+// the region at instantiation (scripts/build-kernel.mjs checks).
 
 const AT_HEAD: i32 = 1;
 const AT_TAIL: i32 = 2;
@@ -122,4 +125,85 @@ export function mark(block: i32, limit: i32): void {
   store<i32>(resultOff + 4, scanned);
   store<i32>(resultOff + 8, revisit);
   store<i32>(resultOff + 12, overflow);
+}
+
+// ---------------------------------------------------------------- gc_sweep_free_blocks
+
+let dirtyOff: i32 = 0;
+
+export function setupSweep(dirty: i32): void {
+  dirtyOff = dirty;
+}
+
+/**
+ * The whole-byte part of gc_sweep_free_blocks (v1.21+) over ATB bytes [0, nBytes), with
+ * free_tail `ft` coming in: the JS loop in GcHeap.sweepFreeBlocks (its SW_* tables) block by
+ * block. A group of 16 bytes with no unmarked head, met with free_tail clear, frees nothing:
+ * its MARKs become HEADs at once. Results at resultOff: heads freed, blocks freed, the last
+ * block left in use (-1: none), free_tail going out. A byte in which blocks were freed marks
+ * its 256-block chunk in the dirty bytes (the free-run index is recomputed there).
+ */
+export function sweep(nBytes: i32, ftIn: i32): void {
+  let ft = ftIn;
+  let heads: i32 = 0;
+  let freed: i32 = 0;
+  let last: i32 = -1;
+  const v55 = i8x16.splat(0x55);
+  let i: i32 = 0;
+  while (i < nBytes) {
+    if (ft == 0 && i + 16 <= nBytes) {
+      const v = v128.load(atbOff + i);
+      if (!v128.any_true(v)) {
+        i += 16;
+        continue;
+      }
+      const hi = i8x16.shr_u(v, 1);
+      // Low bit of each unmarked HEAD (01) and of each MARK (11).
+      const unmarked = v128.and(v128.andnot(v, hi), v55);
+      if (!v128.any_true(unmarked)) {
+        const mk = v128.and(v128.and(v, hi), v55);
+        v128.store(atbOff + i, v128.andnot(v, i8x16.shl(mk, 1)));
+        let j = 15;
+        while (load<u8>(atbOff + i + j) == 0) j--;
+        const byte = <i32>load<u8>(atbOff + i + j);
+        last = ((i + j) << 2) + ((31 - clz(byte)) >> 1);
+        i += 16;
+        continue;
+      }
+    }
+    const at = atbOff + i;
+    let v = <i32>load<u8>(at);
+    if (v != 0) {
+      let f: i32 = 0;
+      for (let k = 0; k < 4; k++) {
+        const sh = k << 1;
+        const kind = (v >> sh) & 3;
+        if (kind == AT_HEAD) {
+          ft = 1;
+          heads++;
+          v &= ~(3 << sh);
+          f++;
+        } else if (kind == AT_TAIL) {
+          if (ft) {
+            v &= ~(3 << sh);
+            f++;
+          } else last = (i << 2) + k;
+        } else if (kind == AT_MARK) {
+          v &= ~(2 << sh);
+          ft = 0;
+          last = (i << 2) + k;
+        }
+      }
+      store<u8>(at, v);
+      if (f) {
+        freed += f;
+        store<u8>(dirtyOff + (i >> 6), 1);
+      }
+    }
+    i++;
+  }
+  store<i32>(resultOff, heads);
+  store<i32>(resultOff + 4, freed);
+  store<i32>(resultOff + 8, last);
+  store<i32>(resultOff + 12, ft);
 }

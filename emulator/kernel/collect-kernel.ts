@@ -1,14 +1,16 @@
-// The WebAssembly mark kernel (assembly/mark.ts), bound to the region that holds a heap.
+// The WebAssembly collection kernel (assembly/collect.ts), bound to the region that holds
+// a heap: gc_mark_subtree and the whole-byte part of gc_sweep_free_blocks.
 //
-// gc_mark_subtree is where a collection spends its time, and the JS loop runs at about a
-// third of native gc.c's speed on it; the kernel tests four words at a time and beats it.
-// It works on the heap's bytes in place: the region's backing store is moved into the
-// kernel's WebAssembly memory when the heap is set up (Region.moveTo), with the kernel's
-// scratch (results, mark stack, overflow bits) after it. Nothing changes for the rest of
-// the engine, which keeps reading the region through its views.
+// A collection spends its time there, and the JS loops ran at a third to a half of native
+// gc.c's speed on them; the kernel tests four words (mark) or sixteen ATB bytes (sweep) at
+// a time. It works on the heap's bytes in place: the region's backing store is moved into
+// the kernel's WebAssembly memory when the heap is set up (Region.moveTo), with the
+// kernel's scratch (results, mark stack, overflow bits, dirty index chunks) after it.
+// Nothing changes for the rest of the engine, which keeps reading the region through its
+// views.
 //
 // Where WebAssembly (with SIMD) is missing, or a memory cannot be had, the heap keeps the
-// JS loop, which stays the reference: tests run both and compare them.
+// JS loops, which stay the reference: tests run both and compare them.
 
 import type { Region } from '../memory.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
@@ -27,6 +29,8 @@ interface KernelExports {
     result: number,
   ): void;
   mark(block: number, limit: number): void;
+  setupSweep(dirty: number): void;
+  sweep(nBytes: number, ft: number): void;
 }
 
 /** `limit` for mark() outside an overflow rescan: no chain lies past it. */
@@ -37,8 +41,8 @@ const PAGE = 65536;
 let compiled: WebAssembly.Module | null | undefined;
 let enabled = true;
 
-/** Turns the kernel off (or back on) for heaps set up from now on; off, the JS loop marks. */
-export function useMarkKernel(on: boolean): void {
+/** Turns the kernel off (or back on) for heaps set up from now on; off, the JS loops run. */
+export function useCollectKernel(on: boolean): void {
   enabled = on;
 }
 
@@ -65,7 +69,21 @@ export interface MarkResult {
   overflow: boolean;
 }
 
-export class MarkKernel {
+/** What one sweep() call did. */
+export interface SweepResult {
+  heads: number;
+  freed: number;
+  /** The last block left in use, or -1. */
+  last: number;
+  freeTail: number;
+}
+
+/** One byte per 256 blocks (INDEX_CHUNK_BYTES ATB bytes), and one spare. */
+function dirtyBytes(blocks: number): number {
+  return (blocks >> 8) + 2;
+}
+
+export class CollectKernel {
   private readonly exports: KernelExports;
   readonly buffer: ArrayBuffer;
   private readonly i32: Int32Array;
@@ -75,6 +93,9 @@ export class MarkKernel {
   private readonly regionLen: number;
   /** The overflow bits of the area set up last (gc_deal_with_stack_overflow reads them). */
   pending: Uint32Array = new Uint32Array(0);
+  /** Per free-run index chunk of that area: 1 where sweep() freed blocks (the reader clears it). */
+  dirty: Uint8Array = new Uint8Array(0);
+  private readonly swept: SweepResult = { heads: 0, freed: 0, last: -1, freeTail: 0 };
   private key = '';
   readonly result: MarkResult = { marked: 0, scanned: 0, revisit: 0, overflow: false };
 
@@ -90,11 +111,11 @@ export class MarkKernel {
 
   /** Scratch needed for a mark stack of `cap` entries over `blocks` blocks. */
   static scratchFor(cap: number, blocks: number): number {
-    return RESULT_BYTES + 4 * cap + 4 * ((blocks >> 5) + 1);
+    return RESULT_BYTES + 4 * cap + 4 * ((blocks >> 5) + 1) + dirtyBytes(blocks);
   }
 
   fits(cap: number, blocks: number): boolean {
-    return MarkKernel.scratchFor(cap, blocks) <= this.scratchBytes;
+    return CollectKernel.scratchFor(cap, blocks) <= this.scratchBytes;
   }
 
   /**
@@ -111,7 +132,26 @@ export class MarkKernel {
     const words = (blocks >> 5) + 1;
     this.pending = new Uint32Array(this.buffer, pending, words);
     this.pending.fill(0);
+    const dirty = pending + 4 * words;
+    this.dirty = new Uint8Array(this.buffer, dirty, dirtyBytes(blocks));
+    this.dirty.fill(0);
     this.exports.setup(atbOff, poolOff, poolStart, poolLen, bpbShift, this.regionLen, stack, cap, pending, result);
+    this.exports.setupSweep(dirty);
+  }
+
+  /**
+   * The whole-byte part of gc_sweep_free_blocks over ATB bytes [0, nBytes), free_tail `ft`
+   * coming in; chunks (of the free-run index) where blocks were freed are set in `dirty`.
+   */
+  sweep(nBytes: number, ft: number): SweepResult {
+    this.exports.sweep(nBytes, ft);
+    const r = this.swept;
+    const at = this.scratchOff >> 2;
+    r.heads = this.i32[at]!;
+    r.freed = this.i32[at + 1]!;
+    r.last = this.i32[at + 2]!;
+    r.freeTail = this.i32[at + 3]!;
+    return r;
   }
 
   /** gc_mark_subtree from the (already marked) head at `block`. */
@@ -127,10 +167,10 @@ export class MarkKernel {
   }
 }
 
-const kernels = new WeakMap<Region, MarkKernel>();
+const kernels = new WeakMap<Region, CollectKernel>();
 
 /** The kernel `region` lives in, if it was moved into one. */
-export function markKernelOf(region: Region): MarkKernel | undefined {
+export function collectKernelOf(region: Region): CollectKernel | undefined {
   return kernels.get(region);
 }
 
@@ -140,7 +180,7 @@ export function markKernelOf(region: Region): MarkKernel | undefined {
  * (gc_init). Returns null where the kernel cannot be used (off, no WebAssembly/SIMD, no
  * memory to be had); the region is then left as it was.
  */
-export function attachMarkKernel(region: Region, scratch: number): MarkKernel | null {
+export function attachCollectKernel(region: Region, scratch: number): CollectKernel | null {
   if (!enabled) return null;
   const have = kernels.get(region);
   if (have && have.buffer.byteLength - scratchStart(region) >= scratch) return have;
@@ -154,7 +194,7 @@ export function attachMarkKernel(region: Region, scratch: number): MarkKernel | 
     return null;
   }
   region.moveTo(memory.buffer);
-  const k = new MarkKernel(mod, memory, region.bytes.length, off);
+  const k = new CollectKernel(mod, memory, region.bytes.length, off);
   kernels.set(region, k);
   return k;
 }
