@@ -96,7 +96,8 @@ export class CollectKernel {
   /** Per free-run index chunk of that area: 1 where sweep() freed blocks (the reader clears it). */
   dirty: Uint8Array = new Uint8Array(0);
   private readonly swept: SweepResult = { heads: 0, freed: 0, last: -1, freeTail: 0 };
-  private key = '';
+  /** setup()'s arguments last time. */
+  private key: number[] = [];
   readonly result: MarkResult = { marked: 0, scanned: 0, revisit: 0, overflow: false };
 
   constructor(mod: WebAssembly.Module, memory: WebAssembly.Memory, regionLen: number, scratchOff: number) {
@@ -123,9 +124,9 @@ export class CollectKernel {
    * bytes, as addresses below 2^32). Cheap when it is the same area as last time.
    */
   setup(atbOff: number, poolOff: number, poolStart: number, poolLen: number, bpbShift: number, cap: number, blocks: number): void {
-    const key = `${atbOff} ${poolOff} ${poolStart} ${poolLen} ${bpbShift} ${cap} ${blocks}`;
-    if (key === this.key) return;
-    this.key = key;
+    const key = this.key;
+    if (key[0] === atbOff && key[1] === poolOff && key[2] === poolStart && key[3] === poolLen && key[4] === bpbShift && key[5] === cap && key[6] === blocks) return;
+    this.key = [atbOff, poolOff, poolStart, poolLen, bpbShift, cap, blocks];
     const result = this.scratchOff;
     const stack = result + RESULT_BYTES;
     const pending = stack + 4 * cap;
