@@ -124,13 +124,17 @@ export interface ParseOptions {
 const HEADER_KEYS = new Set(['gc', 'word', 'block', 'finaliser', 'split', 'weakref', 'gcstack', 'clear', 'heap', 'gctrace', 'source']);
 const OP_KEYS = ['alloc', 'free', 'realloc', 'setp', 'setw', 'type', 'root', 'rootw', 'stack', 'stackw', 'collect', 'lock',
   'unlock', 'threshold', 'auto', 'info', 'dump', 'nbytes', 'stats', 'weak', 'xroot', 'snapshot'];
-// Keywords by (first byte, length): the first token of a line is matched against these
-// bytes directly, without decoding it to a string.
-const KEYWORDS = new Map<number, string[]>();
+// Keywords by (first byte, length) in a flat table (an array read, not a Map lookup, on
+// every line): the first token of a line is matched against these bytes directly, without
+// decoding it to a string.
+const KW_MAX_LEN = 15;
+const KEYWORDS: Array<string[] | undefined> = new Array(256 * (KW_MAX_LEN + 1)).fill(undefined);
 for (const k of [...HEADER_KEYS, ...OP_KEYS]) {
   const id = k.charCodeAt(0) | (k.length << 8);
-  KEYWORDS.set(id, [...(KEYWORDS.get(id) ?? []), k]);
+  KEYWORDS[id] = [...(KEYWORDS[id] ?? []), k];
 }
+// Header keywords other than `heap` (which may also come after the first operation).
+const HEADER_ONLY = new Set([...HEADER_KEYS].filter((k) => k !== 'heap'));
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 const C_SPACE = 32;
@@ -240,9 +244,8 @@ export class TraceReader implements TraceHeader {
       return p;
     }
     while (this.readLine()) {
-      const key = this.keyword();
-      if (key !== 'heap' && HEADER_KEYS.has(key)) this.fail(`header line '${key}' after the first operation`, 0);
-      return this.parseOp(key);
+      // A header line here is refused by parseOp (its switch has no case for one).
+      return this.parseOp(this.keyword());
     }
     return null;
   }
@@ -337,7 +340,7 @@ export class TraceReader implements TraceHeader {
   private keyword(): string {
     const s = this.ts[0]!;
     const len = this.te[0]! - s;
-    const cands = KEYWORDS.get(this.buf[s]! | (len << 8));
+    const cands = len <= KW_MAX_LEN ? KEYWORDS[this.buf[s]! | (len << 8)] : undefined;
     if (cands) {
       for (const k of cands) {
         let i = 1;
@@ -913,6 +916,7 @@ export class TraceReader implements TraceHeader {
         return { op: 'heap', ...h };
       }
       default:
+        if (HEADER_ONLY.has(key)) this.fail(`header line '${key}' after the first operation`, 0);
         return this.fail(`unknown operation '${key}'`, 0);
     }
   }
