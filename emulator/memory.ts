@@ -73,7 +73,17 @@ export class Region implements RegionSpec {
   moveTo(buffer: ArrayBuffer): void {
     const len = this.bytes.length;
     const bytes = new Uint8Array(buffer, 0, len);
-    bytes.set(this.bytes);
+    // Page by page, skipping pages that are all zero (the new memory is zero already):
+    // writing zeros would make every page of a large region resident (a 64 MB heap's
+    // region is mostly untouched when the heap is set up).
+    const src = this.i32;
+    const dst = new Int32Array(buffer, 0, len >> 2);
+    for (let p = 0; p < src.length; p += 1024) {
+      const e = Math.min(src.length, p + 1024);
+      let i = p;
+      while (i < e && src[i] === 0) i++;
+      if (i < e) dst.set(src.subarray(p, e), p);
+    }
     this.bytes = bytes;
     this.u32 = new Uint32Array(buffer, 0, len >> 2);
     this.i32 = new Int32Array(buffer, 0, len >> 2);
