@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddressSpace, MemoryError } from '../../emulator/index.js';
+import { AddressSpace, MemoryError, Region } from '../../emulator/index.js';
 
 describe('AddressSpace', () => {
   const mk = () =>
@@ -49,5 +49,23 @@ describe('AddressSpace', () => {
     const m = mk();
     expect(() => m.read32(0x20000ffe)).toThrow(/runs past the end of region sram \(ends at 0x20001000\)/);
     expect(() => m.fill(0x080000f0, 0x20)).toThrow(/flash/);
+  });
+});
+
+describe('Region.moveTo (into a collect kernel memory)', () => {
+  it('keeps every byte, including pages after all-zero ones, and the views keep the region length', () => {
+    const r = new Region({ name: 'ram', kind: 'ram', base: 0x1000, size: 3 * 4096 + 24 });
+    r.bytes[5] = 1;
+    r.bytes[2 * 4096 + 7] = 0xaa;
+    r.bytes[3 * 4096 + 23] = 0x55;
+    const before = r.bytes.slice();
+    const target = new ArrayBuffer(8 * 4096);
+    r.moveTo(target);
+    expect(r.bytes.buffer).toBe(target);
+    expect(r.bytes.length).toBe(before.length);
+    expect(r.u32.length).toBe(before.length / 4);
+    expect(r.i32.length).toBe(before.length / 4);
+    expect(Array.from(r.bytes)).toEqual(Array.from(before));
+    expect(r.u32[(2 * 4096 + 4) >> 2]).toBe(0xaa000000);
   });
 });
