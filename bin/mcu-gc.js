@@ -2,17 +2,29 @@
 // Entry point: the CLI is compiled to dist/ by `npm install` (the `prepare` script).
 // The shebang's flag: long trace replays allocate many short-lived objects, and a small
 // young generation keeps peak memory near the emulated heap's size at little cost in speed.
-import { existsSync } from 'node:fs';
-import module from 'node:module';
-import { fileURLToPath } from 'node:url';
+//
+// CommonJS (bin/package.json), not an ES module like the rest: `mcu-gc trace FILE
+// [--no-warnings]` runs from one bundled CommonJS file without starting the ES module loader
+// at all, which is several MiB of peak memory (a replay of a small trace takes little more
+// than Node itself). Every other command line goes to dist/src/cli/main.js.
+'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 
 // V8's on-disk compile cache (Node 22.1+; absent on Node 20, where this does nothing):
 // later starts skip compiling the CLI's modules.
-module.enableCompileCache?.();
+require('node:module').enableCompileCache?.();
 
-const main = new URL('../dist/src/cli/main.js', import.meta.url);
-if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write("mcu-gc: not built yet: run 'npm install' (or 'npm run build') in the mcu-gc folder first\n");
-  process.exit(2);
+const dist = join(__dirname, '..', 'dist');
+const args = process.argv.slice(2);
+// The bundle is built by `npm run build` after tsc; without it, main.js runs the same fast
+// path as ES modules.
+const fast = join(dist, 'src', 'cli', 'trace-fast.cjs');
+if (!(args[0] === 'trace' && existsSync(fast) && require(fast).runFastTrace(args))) {
+  const main = join(dist, 'src', 'cli', 'main.js');
+  if (!existsSync(main)) {
+    process.stderr.write("mcu-gc: not built yet: run 'npm install' (or 'npm run build') in the mcu-gc folder first\n");
+    process.exit(2);
+  }
+  import(require('node:url').pathToFileURL(main).href);
 }
-await import(main.href);
