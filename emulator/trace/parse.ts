@@ -54,6 +54,68 @@ export type TraceOp =
  */
 export type RecordedOp = { op: 'xroot'; slot: number; h: number; line: number } | { op: 'snapshot'; line: number };
 
+/**
+ * The one operation object TraceReader.next() refills on every call: a long trace has
+ * millions of lines, and an object per line was most of what a replay allocated (garbage
+ * that made V8 grow its young generation by megabytes). It has the fields of every TraceOp
+ * variant; those of its current `op` are set, the others hold whatever earlier lines left.
+ */
+class OpSlot {
+  op: TraceOp['op'] = 'collect';
+  line = 0;
+  h = 0;
+  size = 0;
+  fin = false;
+  move = false;
+  index = 0;
+  target = 0;
+  off = 0;
+  value: Value = 0;
+  type: TypeName = TYPE_NAMES[0]!;
+  slot = 0;
+  blocks: number | null = null;
+  on = false;
+  start = 0;
+  end = 0;
+}
+
+/** The slot's current operation as a TraceOp of its own (parseTrace keeps them all). */
+function copyOp(o: OpSlot): TraceOp {
+  const line = o.line;
+  switch (o.op) {
+    case 'alloc':
+      return { op: o.op, h: o.h, size: o.size, fin: o.fin, line };
+    case 'free':
+      return { op: o.op, h: o.h, line };
+    case 'realloc':
+      return { op: o.op, h: o.h, size: o.size, move: o.move, line };
+    case 'setp':
+      return { op: o.op, h: o.h, index: o.index, target: o.target, off: o.off, line };
+    case 'setw':
+      return { op: o.op, h: o.h, index: o.index, value: o.value, line };
+    case 'type':
+      return { op: o.op, h: o.h, type: o.type, line };
+    case 'root':
+    case 'stack':
+    case 'xroot':
+      return { op: o.op, slot: o.slot, h: o.h, line };
+    case 'rootw':
+    case 'stackw':
+      return { op: o.op, slot: o.slot, value: o.value, line };
+    case 'threshold':
+      return { op: o.op, blocks: o.blocks, line };
+    case 'auto':
+      return { op: o.op, on: o.on, line };
+    case 'nbytes':
+    case 'weak':
+      return { op: o.op, h: o.h, line };
+    case 'heap':
+      return { op: o.op, start: o.start, end: o.end, line };
+    default:
+      return { op: o.op, line };
+  }
+}
+
 /** Extra root slots a format-2 trace may use (xroot 0 .. XROOT_SLOTS-1). */
 export const XROOT_SLOTS = 65536;
 
@@ -197,7 +259,9 @@ export class TraceReader implements TraceHeader {
   private readonly te = new Int32Array(16);
   private nt = 0;
   private lineStart = 0;
-  private pending: TraceOp | null = null;
+  private readonly cur = new OpSlot();
+  /** The first operation was parsed with the header: next() hands it out first. */
+  private pending = false;
   private bigValue: bigint | null = null;
 
   constructor(input: TraceInput, opts: ParseOptions = {}, scanOnly = false) {
@@ -223,26 +287,30 @@ export class TraceReader implements TraceHeader {
       if (!HEADER_KEYS.has(key)) {
         if (!OP_KEYS.includes(key)) this.fail(`unknown operation '${key}'`, 0);
         this.checkHeader();
-        this.pending = this.parseOp(key);
+        this.parseOp(key);
+        this.pending = true;
         break;
       }
       this.parseHeaderLine(key);
     }
-    if (this.pending === null) this.checkHeader();
+    if (!this.pending) this.checkHeader();
     this.prescanLaterHeaps();
   }
 
-  /** The next operation, or null at the end of the trace. */
+  /**
+   * The next operation, or null at the end of the trace. The same object every time
+   * (see OpSlot): valid until the next call.
+   */
   next(): TraceOp | null {
     if (this.pending) {
-      const p = this.pending;
-      this.pending = null;
-      return p;
+      this.pending = false;
+      return this.cur as unknown as TraceOp;
     }
     while (this.readLine()) {
       const key = this.keyword();
       if (key !== 'heap' && HEADER_KEYS.has(key)) this.fail(`header line '${key}' after the first operation`, 0);
-      return this.parseOp(key);
+      this.parseOp(key);
+      return this.cur as unknown as TraceOp;
     }
     return null;
   }
@@ -662,16 +730,17 @@ export class TraceReader implements TraceHeader {
     this.sourceLine = utf8.decode(this.buf.subarray(this.ts[1]!, this.te[last]!));
   }
 
-  /** The format-2 operations (see RecordedOp). */
-  private parseRecordedOp(key: 'xroot' | 'snapshot', line: number): TraceOp {
+  /** The format-2 operations (see RecordedOp), into the slot. */
+  private parseRecordedOp(key: 'xroot' | 'snapshot', o: OpSlot): void {
     if (this.formatVersion < 2) this.fail(`'${key}' needs 'gctrace 2' as the first line`, 0);
+    o.op = key;
     if (key === 'snapshot') {
       this.arity(0, 0, 'snapshot');
-      return { op: 'snapshot', line };
+      return;
     }
     this.arity(2, 2, 'xroot K NAME|0');
-    const slot = this.num(1, 'xroot slot', XROOT_SLOTS - 1);
-    return { op: 'xroot', slot, h: this.handleOrNull(2), line };
+    o.slot = this.num(1, 'xroot slot', XROOT_SLOTS - 1);
+    o.h = this.handleOrNull(2);
   }
 
   private heapLine(): HeapLine {
@@ -821,65 +890,79 @@ export class TraceReader implements TraceHeader {
 
   // ------------------------------------------------------------------ operations
 
-  private parseOp(key: string): TraceOp {
-    const line = this.lineNo;
+  /** The current line's operation, into this.cur. */
+  private parseOp(key: string): void {
+    const o = this.cur;
+    o.line = this.lineNo;
     switch (key) {
       case 'alloc': {
         this.arity(2, 3, 'alloc NAME SIZE [fin]');
-        const h = this.handle(1);
-        const size = this.num(2, 'size', this.maxSize);
+        o.op = key;
+        o.h = this.handle(1);
+        o.size = this.num(2, 'size', this.maxSize);
         if (this.nt === 4 && !this.tokIs(3, 'fin')) this.fail(`expected 'fin' or nothing after the size, not '${this.tok(3)}'`, 3);
-        return { op: 'alloc', h, size, fin: this.nt === 4, line };
+        o.fin = this.nt === 4;
+        return;
       }
       case 'free':
         this.arity(1, 1, 'free NAME');
-        return { op: 'free', h: this.handle(1), line };
+        o.op = key;
+        o.h = this.handle(1);
+        return;
       case 'realloc': {
         this.arity(2, 3, 'realloc NAME SIZE [nomove]');
-        const h = this.handle(1);
-        const size = this.num(2, 'size', this.maxSize);
+        o.op = key;
+        o.h = this.handle(1);
+        o.size = this.num(2, 'size', this.maxSize);
         if (this.nt === 4 && !this.tokIs(3, 'nomove')) this.fail(`expected 'nomove' or nothing after the size, not '${this.tok(3)}'`, 3);
-        return { op: 'realloc', h, size, move: this.nt !== 4, line };
+        o.move = this.nt !== 4;
+        return;
       }
       case 'setp': {
         this.arity(3, 4, 'setp NAME I TARGET [OFF]');
-        const h = this.handle(1);
-        const index = this.num(2, 'word index', 0xffffffff);
-        const target = this.handleOrNull(3);
-        const off = this.nt === 5 ? this.num(4, 'offset', 0xffffffff) : 0;
-        return { op: 'setp', h, index, target, off, line };
+        o.op = key;
+        o.h = this.handle(1);
+        o.index = this.num(2, 'word index', 0xffffffff);
+        o.target = this.handleOrNull(3);
+        o.off = this.nt === 5 ? this.num(4, 'offset', 0xffffffff) : 0;
+        return;
       }
       case 'setw': {
         this.arity(3, 3, 'setw NAME I VALUE');
-        const h = this.handle(1);
-        const index = this.num(2, 'word index', 0xffffffff);
-        return { op: 'setw', h, index, value: this.value(3, 'value'), line };
+        o.op = key;
+        o.h = this.handle(1);
+        o.index = this.num(2, 'word index', 0xffffffff);
+        o.value = this.value(3, 'value');
+        return;
       }
       case 'type': {
         this.arity(2, 2, 'type NAME T');
-        const h = this.handle(1);
+        o.op = key;
+        o.h = this.handle(1);
         // Matched as bytes: a type line is about one line in six of a long trace.
-        let t: TypeName | undefined;
-        for (const name of TYPE_NAMES) {
-          if (this.tokIs(2, name)) {
-            t = name;
-            break;
+        for (let i = 0; i < TYPE_NAMES.length; i++) {
+          if (this.tokIs(2, TYPE_NAMES[i]!)) {
+            o.type = TYPE_NAMES[i]!;
+            return;
           }
         }
-        if (t === undefined) this.fail(`unknown type '${this.tok(2)}' (known: ${TYPE_NAMES.join(' ')})`, 2);
-        return { op: 'type', h, type: t, line };
+        return this.fail(`unknown type '${this.tok(2)}' (known: ${TYPE_NAMES.join(' ')})`, 2);
       }
       case 'root':
       case 'stack': {
         this.arity(2, 2, `${key} K NAME|0`);
-        const slot = this.num(1, `${key} slot`, (key === 'root' ? ROOT_SLOTS : STACK_SLOTS) - 1);
-        return { op: key, slot, h: this.handleOrNull(2), line };
+        o.op = key;
+        o.slot = this.num(1, `${key} slot`, (key === 'root' ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        o.h = this.handleOrNull(2);
+        return;
       }
       case 'rootw':
       case 'stackw': {
         this.arity(2, 2, `${key} K VALUE`);
-        const slot = this.num(1, `${key} slot`, (key === 'rootw' ? ROOT_SLOTS : STACK_SLOTS) - 1);
-        return { op: key, slot, value: this.value(2, 'value'), line };
+        o.op = key;
+        o.slot = this.num(1, `${key} slot`, (key === 'rootw' ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        o.value = this.value(2, 'value');
+        return;
       }
       case 'collect':
       case 'lock':
@@ -888,29 +971,40 @@ export class TraceReader implements TraceHeader {
       case 'dump':
       case 'stats':
         this.arity(0, 0, key);
-        return { op: key, line };
+        o.op = key;
+        return;
       case 'threshold': {
         this.arity(1, 1, 'threshold N|off');
-        const blocks = this.tokIs(1, 'off') ? null : this.num(1, 'threshold', this.maxSize);
-        return { op: 'threshold', blocks, line };
+        o.op = key;
+        o.blocks = this.tokIs(1, 'off') ? null : this.num(1, 'threshold', this.maxSize);
+        return;
       }
       case 'auto':
         this.arity(1, 1, 'auto 0|1');
-        return { op: 'auto', on: this.flag(1, 'auto'), line };
+        o.op = key;
+        o.on = this.flag(1, 'auto');
+        return;
       case 'nbytes':
         this.arity(1, 1, 'nbytes NAME');
-        return { op: 'nbytes', h: this.handle(1), line };
+        o.op = key;
+        o.h = this.handle(1);
+        return;
       case 'weak':
         this.arity(1, 1, 'weak NAME');
         if (!this.config.weakref) this.fail(`'weak' needs 'weakref 1' in the header`, 0);
-        return { op: 'weak', h: this.handle(1), line };
+        o.op = key;
+        o.h = this.handle(1);
+        return;
       case 'xroot':
       case 'snapshot':
-        return this.parseRecordedOp(key, line);
+        return this.parseRecordedOp(key, o);
       case 'heap': {
         if (!this.config.split) this.fail(`a later 'heap' line is gc_add(), which needs 'split 1'`, 0);
         const h = this.heapLine();
-        return { op: 'heap', ...h };
+        o.op = key;
+        o.start = h.start;
+        o.end = h.end;
+        return;
       }
       default:
         return this.fail(`unknown operation '${key}'`, 0);
@@ -922,7 +1016,7 @@ export class TraceReader implements TraceHeader {
 export function parseTrace(input: TraceInput, opts: ParseOptions = {}): Trace {
   const r = new TraceReader(input, opts);
   const ops: TraceOp[] = [];
-  for (let o = r.next(); o; o = r.next()) ops.push(o);
+  for (let o = r.next(); o; o = r.next()) ops.push(copyOp(o as unknown as OpSlot));
   const names = Array.from({ length: r.handleCount }, (_, h) => r.nameOf(h));
   return {
     config: r.config,
