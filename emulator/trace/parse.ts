@@ -216,6 +216,25 @@ function hexDigit(c: number): number {
   return -1;
 }
 
+const NAME_CHUNK_BITS = 12;
+const NAME_CHUNK = 1 << NAME_CHUNK_BITS;
+/** Numbers of PREFIX + number names have at most 7 digits: below 2^24. */
+const NUM_MASK = 0xffffff;
+const MAX_PREFIXES = 128;
+
+/** A prefix's index (in nameInfo) and its ids by number, id + 1, in chunks made as needed. */
+interface NumTable {
+  index: number;
+  chunks: Array<Int32Array | undefined>;
+}
+
+/** Where copyName writes a name (the runner's output buffer). */
+export interface NameSink {
+  byte(c: number): void;
+  bytes(src: Uint8Array, start: number, end: number): void;
+  dec(v: number): void;
+}
+
 export class TraceReader implements TraceHeader {
   readonly config: GcConfig;
   readonly heaps: HeapLine[] = [];
@@ -233,25 +252,33 @@ export class TraceReader implements TraceHeader {
   private bufLen = 0;
   private bufStart = 0;
   private eof = false;
-  // Handle names, interned as bytes in an arena: an open-addressing table of handle ids
-  // keyed by the name's bytes. A trace can name hundreds of thousands of handles; strings
-  // in a Map would cost more memory than the emulated heap.
-  private arena = new Uint8Array(1 << 16);
+  // Handle names. Most traces name handles PREFIX + decimal number (o17, n3): their ids
+  // come straight from a table per prefix indexed by the number, dense and cache-friendly,
+  // and such a name is kept as its prefix's index and its number (the text is made again
+  // for the output). Other names are interned as bytes in an arena, found through an
+  // open-addressing table. A trace can name hundreds of thousands of handles: strings in a
+  // Map would cost more memory than the emulated heap. Tables that grow with the names are
+  // chunks (NAME_CHUNK entries) that are added, never copied: an outgrown copy would stay
+  // garbage for the whole replay (a full collection rarely comes).
+  //
+  // Per id: (prefix index << 24) | number for a PREFIX + number name, ~k for the k-th
+  // interned one.
+  private readonly nameInfo: Int32Array[] = [];
+  private nNames = 0;
+  // Per prefix (its 1-3 bytes packed little-endian): id + 1 by number (0: not seen yet).
+  private readonly numTables = new Map<number, NumTable>();
+  private readonly prefixes: number[] = [];
+  private lastPrefix = -1;
+  private lastTable: NumTable | null = null;
+  private arena = new Uint8Array(1 << 12);
   private arenaLen = 0;
+  private internStart = new Int32Array(256);
+  private internLen = new Int32Array(256);
+  private nHashed = 0;
   // Each slot is 4 int32s: [hash, id << 4 | len (or -1: empty), bytes 0-3, bytes 4-7]. A
   // name of up to 8 bytes is compared inside the slot itself, so a lookup usually touches
   // one cache line (it runs for every handle of every line, next to a megabytes-large heap).
-  private slots = new Int32Array(4 * 1024).fill(-1);
-  private nameStart = new Int32Array(1024);
-  private nameLen = new Int32Array(1024);
-  private nNames = 0;
-  private nHashed = 0;
-  // Names of the usual form PREFIX + decimal number (o17, n3): handle ids straight from
-  // a table per prefix indexed by the number (id + 1; 0 = not seen), dense and cache-
-  // friendly, instead of hashing.
-  private readonly numTables = new Map<number, Int32Array>();
-  private lastPrefix = -1;
-  private lastTable: Int32Array = new Int32Array(0);
+  private slots = new Int32Array(4 * 256).fill(-1);
   private pos = 0;
   private lineNo = 0;
   // The current line's tokens: [start, end) indexes into buf.
@@ -492,18 +519,42 @@ export class TraceReader implements TraceHeader {
   }
 
   /** Writes the name of handle h, as bytes, to `out` (no string made). */
-  copyName(h: number, out: { bytes(src: Uint8Array, start: number, end: number): void }): void {
-    const at = this.nameStart[h]!;
-    out.bytes(this.arena, at, at + this.nameLen[h]!);
+  copyName(h: number, out: NameSink): void {
+    const v = this.info(h);
+    if (v >= 0) {
+      for (let p = this.prefixes[v >>> 24]!; p !== 0; p >>>= 8) out.byte(p & 255);
+      out.dec(v & NUM_MASK);
+    } else {
+      const at = this.internStart[~v]!;
+      out.bytes(this.arena, at, at + this.internLen[~v]!);
+    }
   }
 
   nameOf(h: number): string {
     // Names are ASCII (they are checked when interned): no decoder needed.
-    const at = this.nameStart[h]!;
-    const len = this.nameLen[h]!;
+    const v = this.info(h);
     let s = '';
+    if (v >= 0) {
+      for (let p = this.prefixes[v >>> 24]!; p !== 0; p >>>= 8) s += String.fromCharCode(p & 255);
+      return s + String(v & NUM_MASK);
+    }
+    const at = this.internStart[~v]!;
+    const len = this.internLen[~v]!;
     for (let i = 0; i < len; i++) s += String.fromCharCode(this.arena[at + i]!);
     return s;
+  }
+
+  private info(h: number): number {
+    return this.nameInfo[h >>> NAME_CHUNK_BITS]![h & (NAME_CHUNK - 1)]!;
+  }
+
+  /** A new handle id, its name kept as `info` (see nameInfo). */
+  private newId(info: number): number {
+    const id = this.nNames++;
+    const k = id >>> NAME_CHUNK_BITS;
+    if (k === this.nameInfo.length) this.nameInfo.push(new Int32Array(NAME_CHUNK));
+    this.nameInfo[k]![id & (NAME_CHUNK - 1)] = info;
+    return id;
   }
 
   private handle(k: number): number {
@@ -525,31 +576,44 @@ export class TraceReader implements TraceHeader {
         if (c < 48 || c > 57) break;
         num = num * 10 + (c - 48);
       }
-      if (q === len) {
-        let table = this.lastTable;
-        if (prefix !== this.lastPrefix) {
-          table = this.numTables.get(prefix) ?? new Int32Array(1024);
-          this.numTables.set(prefix, table);
-          this.lastPrefix = prefix;
-          this.lastTable = table;
+      let table = this.lastTable;
+      if (q === len && prefix !== this.lastPrefix) {
+        table = this.numTables.get(prefix) ?? this.newNumTable(prefix);
+        this.lastPrefix = prefix;
+        this.lastTable = table;
+      }
+      if (q === len && table !== null) {
+        const chunks = table.chunks;
+        const c = chunks[num >>> NAME_CHUNK_BITS];
+        if (c !== undefined) {
+          const id = c[num & (NAME_CHUNK - 1)]!;
+          if (id > 0) return id - 1;
         }
-        if (num < table.length && table[num]! > 0) return table[num]! - 1;
         // A name of this form is only ever looked up here, so it needs no hash entry.
-        const id = this.newName(s, len);
-        if (num >= table.length) {
-          let n = table.length;
-          while (n <= num) n *= 2;
-          const bigger = new Int32Array(n);
-          bigger.set(table);
-          table = bigger;
-          this.numTables.set(prefix, table);
-          this.lastTable = table;
+        const id = this.newId((table.index << 24) | num);
+        if (c !== undefined) c[num & (NAME_CHUNK - 1)] = id + 1;
+        else {
+          // Filled up to the chunk, so that the array stays a plain one (a far index into
+          // an empty array would make it a slow dictionary).
+          while (chunks.length <= num >>> NAME_CHUNK_BITS) chunks.push(undefined);
+          (chunks[num >>> NAME_CHUNK_BITS] = new Int32Array(NAME_CHUNK))[num & (NAME_CHUNK - 1)] = id + 1;
         }
-        table[num] = id + 1;
         return id;
       }
     }
     return this.hashedHandle(k, s, len);
+  }
+
+  /**
+   * The number table of a prefix seen for the first time, or null past MAX_PREFIXES (the
+   * index must fit nameInfo's top 7 bits): that prefix's names are interned instead.
+   */
+  private newNumTable(prefix: number): NumTable | null {
+    if (this.prefixes.length === MAX_PREFIXES) return null;
+    const t: NumTable = { index: this.prefixes.length, chunks: [] };
+    this.prefixes.push(prefix);
+    this.numTables.set(prefix, t);
+    return t;
   }
 
   private hashedHandle(k: number, s: number, len: number): number {
@@ -591,13 +655,14 @@ export class TraceReader implements TraceHeader {
     return id;
   }
 
-  /** A new handle id for the name at buf[s, s+len), its bytes kept for nameOf. */
+  /** A new handle id for the name at buf[s, s+len), its bytes kept in the arena. */
   private newName(s: number, len: number): number {
     const buf = this.buf;
-    const id = this.nNames++;
-    if (id >= this.nameStart.length) {
-      this.nameStart = grow(this.nameStart);
-      this.nameLen = grow(this.nameLen);
+    // Its index among the interned names (hashedHandle counts it in nHashed afterwards).
+    const k = this.nHashed;
+    if (k === this.internStart.length) {
+      this.internStart = grow(this.internStart);
+      this.internLen = grow(this.internLen);
     }
     while (this.arenaLen + len > this.arena.length) {
       const bigger = new Uint8Array(this.arena.length * 2);
@@ -606,15 +671,16 @@ export class TraceReader implements TraceHeader {
     }
     const arena = this.arena;
     for (let i = 0; i < len; i++) arena[this.arenaLen + i] = buf[s + i]!;
-    this.nameStart[id] = this.arenaLen;
-    this.nameLen[id] = len;
+    this.internStart[k] = this.arenaLen;
+    this.internLen[k] = len;
     this.arenaLen += len;
-    return id;
+    return this.newId(~k);
   }
 
   private sameName(id: number, s: number, len: number): boolean {
-    if (this.nameLen[id] !== len) return false;
-    const at = this.nameStart[id]!;
+    const k = ~this.info(id);
+    if (this.internLen[k] !== len) return false;
+    const at = this.internStart[k]!;
     for (let i = 0; i < len; i++) if (this.arena[at + i] !== this.buf[s + i]) return false;
     return true;
   }
