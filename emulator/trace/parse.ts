@@ -248,7 +248,7 @@ export class TraceReader implements TraceHeader {
   private readonly open: () => TraceSource;
   private readonly source: TraceSource;
   // The read window: buf[0, bufLen) holds file bytes from absolute offset bufStart.
-  private buf = new Uint8Array(1 << 18);
+  private buf = new Uint8Array(1 << 16);
   private bufLen = 0;
   private bufStart = 0;
   private eof = false;
@@ -1016,17 +1016,20 @@ export class TraceReader implements TraceHeader {
       }
       case 'root':
       case 'stack': {
-        this.arity(2, 2, `${key} K NAME|0`);
+        // Constant strings, not templates: a template would make two strings per line.
+        const root = key === 'root';
+        this.arity(2, 2, root ? 'root K NAME|0' : 'stack K NAME|0');
         o.op = key;
-        o.slot = this.num(1, `${key} slot`, (key === 'root' ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        o.slot = this.num(1, root ? 'root slot' : 'stack slot', (root ? ROOT_SLOTS : STACK_SLOTS) - 1);
         o.h = this.handleOrNull(2);
         return;
       }
       case 'rootw':
       case 'stackw': {
-        this.arity(2, 2, `${key} K VALUE`);
+        const root = key === 'rootw';
+        this.arity(2, 2, root ? 'rootw K VALUE' : 'stackw K VALUE');
         o.op = key;
-        o.slot = this.num(1, `${key} slot`, (key === 'rootw' ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        o.slot = this.num(1, root ? 'rootw slot' : 'stackw slot', (root ? ROOT_SLOTS : STACK_SLOTS) - 1);
         o.value = this.value(2, 'value');
         return;
       }
