@@ -1,7 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env node
 // Entry point: the CLI is compiled to dist/ by `npm install` (the `prepare` script).
-// The shebang's flag: long trace replays allocate many short-lived objects, and a small
-// young generation keeps peak memory near the emulated heap's size at little cost in speed.
+// No V8 flags (a shebang's apply only when started as `mcu-gc`, not as `node
+// bin/mcu-gc.js`): a replay allocates little (the trace reader refills one operation object,
+// handle tables grow in chunks), so V8's young generation stays at its smallest anyway.
 //
 // CommonJS (bin/package.json), not an ES module like the rest: `mcu-gc trace FILE
 // [--no-warnings]` runs from one bundled CommonJS file without starting the ES module loader
