@@ -7,7 +7,7 @@
 // anything unusual in the command line (another option, --help, a FILE that looks like an
 // option), goes through yargs as usual.
 
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 import { type TraceIo, traceFile } from '../commands/trace.js';
 import { UserError } from '../errors.js';
 import { describeFsError } from '../io/files.js';
@@ -55,17 +55,21 @@ function fdIo(): TraceIo {
   };
 }
 
-/** Only a character device can be a terminal: files and pipes are told apart by fstat alone. */
+/**
+ * Only a character device can be a terminal: files and pipes are told apart by fstat alone,
+ * and so is /dev/null (a character device too, where timing runs send the output).
+ */
 function mayBeTerminal(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice();
+    const st = fstatSync(fd);
+    return st.isCharacterDevice() && st.rdev !== statSync('/dev/null').rdev;
   } catch {
     return false;
   }
 }
 
 function isTerminal(fd: number): boolean {
-  // (/dev/null is a character device too: only then is the stream made, to ask.)
+  // Only then is the stream made, to ask.
   return mayBeTerminal(fd) && (fd === 1 ? process.stdout : process.stderr).isTTY === true;
 }
 
