@@ -10,6 +10,9 @@ export default defineConfig({
   // Node's own modules stay require()s; the fast path imports no npm package statically
   // (cli-progress is required only when a bar shows).
   external: [/^node:/],
-  output: { file: 'dist/src/cli/trace-fast.cjs', format: 'cjs' },
+  // ASCII only and without comments: Node keeps the source as a string, two bytes a
+  // character if a single one is not Latin-1 (a '—' in a comment doubled it); the comments
+  // are in the TypeScript sources.
+  output: { file: 'dist/src/cli/trace-fast.cjs', format: 'cjs', charset: 'ascii', comments: false },
   logLevel: 'warn',
 });
