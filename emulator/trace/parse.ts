@@ -434,7 +434,10 @@ export class TraceReader implements TraceHeader {
     const len = this.te[0]! - s;
     const cands = KEYWORDS.get(this.buf[s]! | (len << 8));
     if (cands) {
-      for (const k of cands) {
+      // Indexed loops here and in the runner's per-line paths: until V8 optimizes them, a
+      // for-of allocates an iterator (and a result object per step) on every line.
+      for (let c = 0; c < cands.length; c++) {
+        const k = cands[c]!;
         let i = 1;
         while (i < len && this.buf[s + i] === k.charCodeAt(i)) i++;
         if (i === len) return k;

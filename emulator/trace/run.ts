@@ -166,7 +166,10 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
     heapRanges.push([h.start, h.end]);
   }
   const rangeOf = (p: number): [number, number] | undefined => {
-    for (const r of heapRanges) if (p >= r[0] && p < r[1]) return r;
+    for (let i = 0; i < heapRanges.length; i++) {
+      const r = heapRanges[i]!;
+      if (p >= r[0] && p < r[1]) return r;
+    }
     return undefined;
   };
   const store = (p: number, index: number, value: number | bigint): void => {
