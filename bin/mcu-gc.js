@@ -9,7 +9,7 @@
 // at all, which is several MiB of peak memory (a replay of a small trace takes little more
 // than Node itself). Every other command line goes to dist/src/cli/main.js.
 'use strict';
-const { existsSync } = require('node:fs');
+const { existsSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 // V8's on-disk compile cache (Node 22.1+; absent on Node 20, where this does nothing):
@@ -18,14 +18,27 @@ require('node:module').enableCompileCache?.();
 
 const dist = join(__dirname, '..', 'dist');
 const args = process.argv.slice(2);
-// The bundle is built by `npm run build` after tsc; without it, main.js runs the same fast
-// path as ES modules.
-const fast = join(dist, 'src', 'cli', 'trace-fast.cjs');
-if (!(args[0] === 'trace' && existsSync(fast) && require(fast).runFastTrace(args))) {
+const bundle = args[0] === 'trace' ? fastBundle() : null;
+if (!(bundle !== null && require(bundle).runFastTrace(args))) {
   const main = join(dist, 'src', 'cli', 'main.js');
   if (!existsSync(main)) {
     process.stderr.write("mcu-gc: not built yet: run 'npm install' (or 'npm run build') in the mcu-gc folder first\n");
     process.exit(2);
   }
   import(require('node:url').pathToFileURL(main).href);
+}
+
+/**
+ * The bundle, built by `npm run build` after tsc, or null: without it, or when it is older
+ * than tsc's output (a plain `tsc` since the last build: it rewrites every file), main.js
+ * runs the same fast path from the compiled modules. (Equal times: npm's tarballs give
+ * every file the same.)
+ */
+function fastBundle() {
+  const bundle = join(dist, 'src', 'cli', 'trace-fast.cjs');
+  try {
+    return statSync(bundle).mtimeMs >= statSync(join(dist, 'src', 'cli', 'trace-fast.js')).mtimeMs ? bundle : null;
+  } catch {
+    return null;
+  }
 }
