@@ -54,6 +54,68 @@ export type TraceOp =
  */
 export type RecordedOp = { op: 'xroot'; slot: number; h: number; line: number } | { op: 'snapshot'; line: number };
 
+/**
+ * The one operation object TraceReader.next() refills on every call: a long trace has
+ * millions of lines, and an object per line was most of what a replay allocated (garbage
+ * that made V8 grow its young generation by megabytes). It has the fields of every TraceOp
+ * variant; those of its current `op` are set, the others hold whatever earlier lines left.
+ */
+class OpSlot {
+  op: TraceOp['op'] = 'collect';
+  line = 0;
+  h = 0;
+  size = 0;
+  fin = false;
+  move = false;
+  index = 0;
+  target = 0;
+  off = 0;
+  value: Value = 0;
+  type: TypeName = TYPE_NAMES[0]!;
+  slot = 0;
+  blocks: number | null = null;
+  on = false;
+  start = 0;
+  end = 0;
+}
+
+/** The slot's current operation as a TraceOp of its own (parseTrace keeps them all). */
+function copyOp(o: OpSlot): TraceOp {
+  const line = o.line;
+  switch (o.op) {
+    case 'alloc':
+      return { op: o.op, h: o.h, size: o.size, fin: o.fin, line };
+    case 'free':
+      return { op: o.op, h: o.h, line };
+    case 'realloc':
+      return { op: o.op, h: o.h, size: o.size, move: o.move, line };
+    case 'setp':
+      return { op: o.op, h: o.h, index: o.index, target: o.target, off: o.off, line };
+    case 'setw':
+      return { op: o.op, h: o.h, index: o.index, value: o.value, line };
+    case 'type':
+      return { op: o.op, h: o.h, type: o.type, line };
+    case 'root':
+    case 'stack':
+    case 'xroot':
+      return { op: o.op, slot: o.slot, h: o.h, line };
+    case 'rootw':
+    case 'stackw':
+      return { op: o.op, slot: o.slot, value: o.value, line };
+    case 'threshold':
+      return { op: o.op, blocks: o.blocks, line };
+    case 'auto':
+      return { op: o.op, on: o.on, line };
+    case 'nbytes':
+    case 'weak':
+      return { op: o.op, h: o.h, line };
+    case 'heap':
+      return { op: o.op, start: o.start, end: o.end, line };
+    default:
+      return { op: o.op, line };
+  }
+}
+
 /** Extra root slots a format-2 trace may use (xroot 0 .. XROOT_SLOTS-1). */
 export const XROOT_SLOTS = 65536;
 
@@ -158,6 +220,25 @@ function hexDigit(c: number): number {
   return -1;
 }
 
+const NAME_CHUNK_BITS = 12;
+const NAME_CHUNK = 1 << NAME_CHUNK_BITS;
+/** Numbers of PREFIX + number names have at most 7 digits: below 2^24. */
+const NUM_MASK = 0xffffff;
+const MAX_PREFIXES = 128;
+
+/** A prefix's index (in nameInfo) and its ids by number, id + 1, in chunks made as needed. */
+interface NumTable {
+  index: number;
+  chunks: Array<Int32Array | undefined>;
+}
+
+/** Where copyName writes a name (the runner's output buffer). */
+export interface NameSink {
+  byte(c: number): void;
+  bytes(src: Uint8Array, start: number, end: number): void;
+  dec(v: number): void;
+}
+
 export class TraceReader implements TraceHeader {
   readonly config: GcConfig;
   readonly heaps: HeapLine[] = [];
@@ -171,29 +252,37 @@ export class TraceReader implements TraceHeader {
   private readonly open: () => TraceSource;
   private readonly source: TraceSource;
   // The read window: buf[0, bufLen) holds file bytes from absolute offset bufStart.
-  private buf = new Uint8Array(1 << 18);
+  private buf = new Uint8Array(1 << 16);
   private bufLen = 0;
   private bufStart = 0;
   private eof = false;
-  // Handle names, interned as bytes in an arena: an open-addressing table of handle ids
-  // keyed by the name's bytes. A trace can name hundreds of thousands of handles; strings
-  // in a Map would cost more memory than the emulated heap.
-  private arena = new Uint8Array(1 << 16);
+  // Handle names. Most traces name handles PREFIX + decimal number (o17, n3): their ids
+  // come straight from a table per prefix indexed by the number, dense and cache-friendly,
+  // and such a name is kept as its prefix's index and its number (the text is made again
+  // for the output). Other names are interned as bytes in an arena, found through an
+  // open-addressing table. A trace can name hundreds of thousands of handles: strings in a
+  // Map would cost more memory than the emulated heap. Tables that grow with the names are
+  // chunks (NAME_CHUNK entries) that are added, never copied: an outgrown copy would stay
+  // garbage for the whole replay (a full collection rarely comes).
+  //
+  // Per id: (prefix index << 24) | number for a PREFIX + number name, ~k for the k-th
+  // interned one.
+  private readonly nameInfo: Int32Array[] = [];
+  private nNames = 0;
+  // Per prefix (its 1-3 bytes packed little-endian): id + 1 by number (0: not seen yet).
+  private readonly numTables = new Map<number, NumTable>();
+  private readonly prefixes: number[] = [];
+  private lastPrefix = -1;
+  private lastTable: NumTable | null = null;
+  private arena = new Uint8Array(1 << 12);
   private arenaLen = 0;
+  private internStart = new Int32Array(256);
+  private internLen = new Int32Array(256);
+  private nHashed = 0;
   // Each slot is 4 int32s: [hash, id << 4 | len (or -1: empty), bytes 0-3, bytes 4-7]. A
   // name of up to 8 bytes is compared inside the slot itself, so a lookup usually touches
   // one cache line (it runs for every handle of every line, next to a megabytes-large heap).
-  private slots = new Int32Array(4 * 1024).fill(-1);
-  private nameStart = new Int32Array(1024);
-  private nameLen = new Int32Array(1024);
-  private nNames = 0;
-  private nHashed = 0;
-  // Names of the usual form PREFIX + decimal number (o17, n3): handle ids straight from
-  // a table per prefix indexed by the number (id + 1; 0 = not seen), dense and cache-
-  // friendly, instead of hashing.
-  private readonly numTables = new Map<number, Int32Array>();
-  private lastPrefix = -1;
-  private lastTable: Int32Array = new Int32Array(0);
+  private slots = new Int32Array(4 * 256).fill(-1);
   private pos = 0;
   private lineNo = 0;
   // The current line's tokens: [start, end) indexes into buf.
@@ -201,7 +290,9 @@ export class TraceReader implements TraceHeader {
   private readonly te = new Int32Array(16);
   private nt = 0;
   private lineStart = 0;
-  private pending: TraceOp | null = null;
+  private readonly cur = new OpSlot();
+  /** The first operation was parsed with the header: next() hands it out first. */
+  private pending = false;
   private bigValue: bigint | null = null;
 
   constructor(input: TraceInput, opts: ParseOptions = {}, scanOnly = false) {
@@ -227,25 +318,29 @@ export class TraceReader implements TraceHeader {
       if (!HEADER_KEYS.has(key)) {
         if (!OP_KEYS.includes(key)) this.fail(`unknown operation '${key}'`, 0);
         this.checkHeader();
-        this.pending = this.parseOp(key);
+        this.parseOp(key);
+        this.pending = true;
         break;
       }
       this.parseHeaderLine(key);
     }
-    if (this.pending === null) this.checkHeader();
+    if (!this.pending) this.checkHeader();
     this.prescanLaterHeaps();
   }
 
-  /** The next operation, or null at the end of the trace. */
+  /**
+   * The next operation, or null at the end of the trace. The same object every time
+   * (see OpSlot): valid until the next call.
+   */
   next(): TraceOp | null {
     if (this.pending) {
-      const p = this.pending;
-      this.pending = null;
-      return p;
+      this.pending = false;
+      return this.cur as unknown as TraceOp;
     }
     while (this.readLine()) {
       // A header line here is refused by parseOp (its switch has no case for one).
-      return this.parseOp(this.keyword());
+      this.parseOp(this.keyword());
+      return this.cur as unknown as TraceOp;
     }
     return null;
   }
@@ -342,7 +437,10 @@ export class TraceReader implements TraceHeader {
     const len = this.te[0]! - s;
     const cands = len <= KW_MAX_LEN ? KEYWORDS[this.buf[s]! | (len << 8)] : undefined;
     if (cands) {
-      for (const k of cands) {
+      // Indexed loops here and in the runner's per-line paths: until V8 optimizes them, a
+      // for-of allocates an iterator (and a result object per step) on every line.
+      for (let c = 0; c < cands.length; c++) {
+        const k = cands[c]!;
         let i = 1;
         while (i < len && this.buf[s + i] === k.charCodeAt(i)) i++;
         if (i === len) return k;
@@ -427,18 +525,42 @@ export class TraceReader implements TraceHeader {
   }
 
   /** Writes the name of handle h, as bytes, to `out` (no string made). */
-  copyName(h: number, out: { bytes(src: Uint8Array, start: number, end: number): void }): void {
-    const at = this.nameStart[h]!;
-    out.bytes(this.arena, at, at + this.nameLen[h]!);
+  copyName(h: number, out: NameSink): void {
+    const v = this.info(h);
+    if (v >= 0) {
+      for (let p = this.prefixes[v >>> 24]!; p !== 0; p >>>= 8) out.byte(p & 255);
+      out.dec(v & NUM_MASK);
+    } else {
+      const at = this.internStart[~v]!;
+      out.bytes(this.arena, at, at + this.internLen[~v]!);
+    }
   }
 
   nameOf(h: number): string {
     // Names are ASCII (they are checked when interned): no decoder needed.
-    const at = this.nameStart[h]!;
-    const len = this.nameLen[h]!;
+    const v = this.info(h);
     let s = '';
+    if (v >= 0) {
+      for (let p = this.prefixes[v >>> 24]!; p !== 0; p >>>= 8) s += String.fromCharCode(p & 255);
+      return s + String(v & NUM_MASK);
+    }
+    const at = this.internStart[~v]!;
+    const len = this.internLen[~v]!;
     for (let i = 0; i < len; i++) s += String.fromCharCode(this.arena[at + i]!);
     return s;
+  }
+
+  private info(h: number): number {
+    return this.nameInfo[h >>> NAME_CHUNK_BITS]![h & (NAME_CHUNK - 1)]!;
+  }
+
+  /** A new handle id, its name kept as `info` (see nameInfo). */
+  private newId(info: number): number {
+    const id = this.nNames++;
+    const k = id >>> NAME_CHUNK_BITS;
+    if (k === this.nameInfo.length) this.nameInfo.push(new Int32Array(NAME_CHUNK));
+    this.nameInfo[k]![id & (NAME_CHUNK - 1)] = info;
+    return id;
   }
 
   private handle(k: number): number {
@@ -460,31 +582,44 @@ export class TraceReader implements TraceHeader {
         if (c < 48 || c > 57) break;
         num = num * 10 + (c - 48);
       }
-      if (q === len) {
-        let table = this.lastTable;
-        if (prefix !== this.lastPrefix) {
-          table = this.numTables.get(prefix) ?? new Int32Array(1024);
-          this.numTables.set(prefix, table);
-          this.lastPrefix = prefix;
-          this.lastTable = table;
+      let table = this.lastTable;
+      if (q === len && prefix !== this.lastPrefix) {
+        table = this.numTables.get(prefix) ?? this.newNumTable(prefix);
+        this.lastPrefix = prefix;
+        this.lastTable = table;
+      }
+      if (q === len && table !== null) {
+        const chunks = table.chunks;
+        const c = chunks[num >>> NAME_CHUNK_BITS];
+        if (c !== undefined) {
+          const id = c[num & (NAME_CHUNK - 1)]!;
+          if (id > 0) return id - 1;
         }
-        if (num < table.length && table[num]! > 0) return table[num]! - 1;
         // A name of this form is only ever looked up here, so it needs no hash entry.
-        const id = this.newName(s, len);
-        if (num >= table.length) {
-          let n = table.length;
-          while (n <= num) n *= 2;
-          const bigger = new Int32Array(n);
-          bigger.set(table);
-          table = bigger;
-          this.numTables.set(prefix, table);
-          this.lastTable = table;
+        const id = this.newId((table.index << 24) | num);
+        if (c !== undefined) c[num & (NAME_CHUNK - 1)] = id + 1;
+        else {
+          // Filled up to the chunk, so that the array stays a plain one (a far index into
+          // an empty array would make it a slow dictionary).
+          while (chunks.length <= num >>> NAME_CHUNK_BITS) chunks.push(undefined);
+          (chunks[num >>> NAME_CHUNK_BITS] = new Int32Array(NAME_CHUNK))[num & (NAME_CHUNK - 1)] = id + 1;
         }
-        table[num] = id + 1;
         return id;
       }
     }
     return this.hashedHandle(k, s, len);
+  }
+
+  /**
+   * The number table of a prefix seen for the first time, or null past MAX_PREFIXES (the
+   * index must fit nameInfo's top 7 bits): that prefix's names are interned instead.
+   */
+  private newNumTable(prefix: number): NumTable | null {
+    if (this.prefixes.length === MAX_PREFIXES) return null;
+    const t: NumTable = { index: this.prefixes.length, chunks: [] };
+    this.prefixes.push(prefix);
+    this.numTables.set(prefix, t);
+    return t;
   }
 
   private hashedHandle(k: number, s: number, len: number): number {
@@ -526,13 +661,14 @@ export class TraceReader implements TraceHeader {
     return id;
   }
 
-  /** A new handle id for the name at buf[s, s+len), its bytes kept for nameOf. */
+  /** A new handle id for the name at buf[s, s+len), its bytes kept in the arena. */
   private newName(s: number, len: number): number {
     const buf = this.buf;
-    const id = this.nNames++;
-    if (id >= this.nameStart.length) {
-      this.nameStart = grow(this.nameStart);
-      this.nameLen = grow(this.nameLen);
+    // Its index among the interned names (hashedHandle counts it in nHashed afterwards).
+    const k = this.nHashed;
+    if (k === this.internStart.length) {
+      this.internStart = grow(this.internStart);
+      this.internLen = grow(this.internLen);
     }
     while (this.arenaLen + len > this.arena.length) {
       const bigger = new Uint8Array(this.arena.length * 2);
@@ -541,15 +677,16 @@ export class TraceReader implements TraceHeader {
     }
     const arena = this.arena;
     for (let i = 0; i < len; i++) arena[this.arenaLen + i] = buf[s + i]!;
-    this.nameStart[id] = this.arenaLen;
-    this.nameLen[id] = len;
+    this.internStart[k] = this.arenaLen;
+    this.internLen[k] = len;
     this.arenaLen += len;
-    return id;
+    return this.newId(~k);
   }
 
   private sameName(id: number, s: number, len: number): boolean {
-    if (this.nameLen[id] !== len) return false;
-    const at = this.nameStart[id]!;
+    const k = ~this.info(id);
+    if (this.internLen[k] !== len) return false;
+    const at = this.internStart[k]!;
     for (let i = 0; i < len; i++) if (this.arena[at + i] !== this.buf[s + i]) return false;
     return true;
   }
@@ -665,16 +802,17 @@ export class TraceReader implements TraceHeader {
     this.sourceLine = utf8.decode(this.buf.subarray(this.ts[1]!, this.te[last]!));
   }
 
-  /** The format-2 operations (see RecordedOp). */
-  private parseRecordedOp(key: 'xroot' | 'snapshot', line: number): TraceOp {
+  /** The format-2 operations (see RecordedOp), into the slot. */
+  private parseRecordedOp(key: 'xroot' | 'snapshot', o: OpSlot): void {
     if (this.formatVersion < 2) this.fail(`'${key}' needs 'gctrace 2' as the first line`, 0);
+    o.op = key;
     if (key === 'snapshot') {
       this.arity(0, 0, 'snapshot');
-      return { op: 'snapshot', line };
+      return;
     }
     this.arity(2, 2, 'xroot K NAME|0');
-    const slot = this.num(1, 'xroot slot', XROOT_SLOTS - 1);
-    return { op: 'xroot', slot, h: this.handleOrNull(2), line };
+    o.slot = this.num(1, 'xroot slot', XROOT_SLOTS - 1);
+    o.h = this.handleOrNull(2);
   }
 
   private heapLine(): HeapLine {
@@ -824,65 +962,82 @@ export class TraceReader implements TraceHeader {
 
   // ------------------------------------------------------------------ operations
 
-  private parseOp(key: string): TraceOp {
-    const line = this.lineNo;
+  /** The current line's operation, into this.cur. */
+  private parseOp(key: string): void {
+    const o = this.cur;
+    o.line = this.lineNo;
     switch (key) {
       case 'alloc': {
         this.arity(2, 3, 'alloc NAME SIZE [fin]');
-        const h = this.handle(1);
-        const size = this.num(2, 'size', this.maxSize);
+        o.op = key;
+        o.h = this.handle(1);
+        o.size = this.num(2, 'size', this.maxSize);
         if (this.nt === 4 && !this.tokIs(3, 'fin')) this.fail(`expected 'fin' or nothing after the size, not '${this.tok(3)}'`, 3);
-        return { op: 'alloc', h, size, fin: this.nt === 4, line };
+        o.fin = this.nt === 4;
+        return;
       }
       case 'free':
         this.arity(1, 1, 'free NAME');
-        return { op: 'free', h: this.handle(1), line };
+        o.op = key;
+        o.h = this.handle(1);
+        return;
       case 'realloc': {
         this.arity(2, 3, 'realloc NAME SIZE [nomove]');
-        const h = this.handle(1);
-        const size = this.num(2, 'size', this.maxSize);
+        o.op = key;
+        o.h = this.handle(1);
+        o.size = this.num(2, 'size', this.maxSize);
         if (this.nt === 4 && !this.tokIs(3, 'nomove')) this.fail(`expected 'nomove' or nothing after the size, not '${this.tok(3)}'`, 3);
-        return { op: 'realloc', h, size, move: this.nt !== 4, line };
+        o.move = this.nt !== 4;
+        return;
       }
       case 'setp': {
         this.arity(3, 4, 'setp NAME I TARGET [OFF]');
-        const h = this.handle(1);
-        const index = this.num(2, 'word index', 0xffffffff);
-        const target = this.handleOrNull(3);
-        const off = this.nt === 5 ? this.num(4, 'offset', 0xffffffff) : 0;
-        return { op: 'setp', h, index, target, off, line };
+        o.op = key;
+        o.h = this.handle(1);
+        o.index = this.num(2, 'word index', 0xffffffff);
+        o.target = this.handleOrNull(3);
+        o.off = this.nt === 5 ? this.num(4, 'offset', 0xffffffff) : 0;
+        return;
       }
       case 'setw': {
         this.arity(3, 3, 'setw NAME I VALUE');
-        const h = this.handle(1);
-        const index = this.num(2, 'word index', 0xffffffff);
-        return { op: 'setw', h, index, value: this.value(3, 'value'), line };
+        o.op = key;
+        o.h = this.handle(1);
+        o.index = this.num(2, 'word index', 0xffffffff);
+        o.value = this.value(3, 'value');
+        return;
       }
       case 'type': {
         this.arity(2, 2, 'type NAME T');
-        const h = this.handle(1);
+        o.op = key;
+        o.h = this.handle(1);
         // Matched as bytes: a type line is about one line in six of a long trace.
-        let t: TypeName | undefined;
-        for (const name of TYPE_NAMES) {
-          if (this.tokIs(2, name)) {
-            t = name;
-            break;
+        for (let i = 0; i < TYPE_NAMES.length; i++) {
+          if (this.tokIs(2, TYPE_NAMES[i]!)) {
+            o.type = TYPE_NAMES[i]!;
+            return;
           }
         }
-        if (t === undefined) this.fail(`unknown type '${this.tok(2)}' (known: ${TYPE_NAMES.join(' ')})`, 2);
-        return { op: 'type', h, type: t, line };
+        return this.fail(`unknown type '${this.tok(2)}' (known: ${TYPE_NAMES.join(' ')})`, 2);
       }
       case 'root':
       case 'stack': {
-        this.arity(2, 2, `${key} K NAME|0`);
-        const slot = this.num(1, `${key} slot`, (key === 'root' ? ROOT_SLOTS : STACK_SLOTS) - 1);
-        return { op: key, slot, h: this.handleOrNull(2), line };
+        // Constant strings, not templates: a template would make two strings per line.
+        const root = key === 'root';
+        this.arity(2, 2, root ? 'root K NAME|0' : 'stack K NAME|0');
+        o.op = key;
+        o.slot = this.num(1, root ? 'root slot' : 'stack slot', (root ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        o.h = this.handleOrNull(2);
+        return;
       }
       case 'rootw':
       case 'stackw': {
-        this.arity(2, 2, `${key} K VALUE`);
-        const slot = this.num(1, `${key} slot`, (key === 'rootw' ? ROOT_SLOTS : STACK_SLOTS) - 1);
-        return { op: key, slot, value: this.value(2, 'value'), line };
+        const root = key === 'rootw';
+        this.arity(2, 2, root ? 'rootw K VALUE' : 'stackw K VALUE');
+        o.op = key;
+        o.slot = this.num(1, root ? 'rootw slot' : 'stackw slot', (root ? ROOT_SLOTS : STACK_SLOTS) - 1);
+        o.value = this.value(2, 'value');
+        return;
       }
       case 'collect':
       case 'lock':
@@ -891,29 +1046,40 @@ export class TraceReader implements TraceHeader {
       case 'dump':
       case 'stats':
         this.arity(0, 0, key);
-        return { op: key, line };
+        o.op = key;
+        return;
       case 'threshold': {
         this.arity(1, 1, 'threshold N|off');
-        const blocks = this.tokIs(1, 'off') ? null : this.num(1, 'threshold', this.maxSize);
-        return { op: 'threshold', blocks, line };
+        o.op = key;
+        o.blocks = this.tokIs(1, 'off') ? null : this.num(1, 'threshold', this.maxSize);
+        return;
       }
       case 'auto':
         this.arity(1, 1, 'auto 0|1');
-        return { op: 'auto', on: this.flag(1, 'auto'), line };
+        o.op = key;
+        o.on = this.flag(1, 'auto');
+        return;
       case 'nbytes':
         this.arity(1, 1, 'nbytes NAME');
-        return { op: 'nbytes', h: this.handle(1), line };
+        o.op = key;
+        o.h = this.handle(1);
+        return;
       case 'weak':
         this.arity(1, 1, 'weak NAME');
         if (!this.config.weakref) this.fail(`'weak' needs 'weakref 1' in the header`, 0);
-        return { op: 'weak', h: this.handle(1), line };
+        o.op = key;
+        o.h = this.handle(1);
+        return;
       case 'xroot':
       case 'snapshot':
-        return this.parseRecordedOp(key, line);
+        return this.parseRecordedOp(key, o);
       case 'heap': {
         if (!this.config.split) this.fail(`a later 'heap' line is gc_add(), which needs 'split 1'`, 0);
         const h = this.heapLine();
-        return { op: 'heap', ...h };
+        o.op = key;
+        o.start = h.start;
+        o.end = h.end;
+        return;
       }
       default:
         if (HEADER_ONLY.has(key)) this.fail(`header line '${key}' after the first operation`, 0);
@@ -926,7 +1092,7 @@ export class TraceReader implements TraceHeader {
 export function parseTrace(input: TraceInput, opts: ParseOptions = {}): Trace {
   const r = new TraceReader(input, opts);
   const ops: TraceOp[] = [];
-  for (let o = r.next(); o; o = r.next()) ops.push(o);
+  for (let o = r.next(); o; o = r.next()) ops.push(copyOp(o as unknown as OpSlot));
   const names = Array.from({ length: r.handleCount }, (_, h) => r.nameOf(h));
   return {
     config: r.config,

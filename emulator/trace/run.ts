@@ -84,6 +84,33 @@ export function traceMachine(trace: TraceHeader): Machine {
   });
 }
 
+const HANDLE_CHUNK_BITS = 12;
+const HANDLE_CHUNK = 1 << HANDLE_CHUNK_BITS;
+
+/**
+ * Each handle's pointer (0 until it is set), by handle index: typed chunks of 4096, added as
+ * handles appear and never copied. A trace can name hundreds of thousands of handles; a
+ * growing JavaScript array of them was megabytes of V8 heap, and each outgrown copy stayed
+ * as garbage until a full collection (one rarely comes in a replay).
+ */
+class HandleValues {
+  private readonly chunks: Array<Uint32Array | Float64Array> = [];
+
+  /** Word size 4: pointers fit 32 bits; 8: any address up to 2^53 (exact in a double). */
+  constructor(private readonly wordSize: number) {}
+
+  get(h: number): number {
+    const c = this.chunks[h >>> HANDLE_CHUNK_BITS];
+    return c === undefined ? 0 : c[h & (HANDLE_CHUNK - 1)]!;
+  }
+
+  set(h: number, v: number): void {
+    const k = h >>> HANDLE_CHUNK_BITS;
+    while (this.chunks.length <= k) this.chunks.push(this.wordSize === 4 ? new Uint32Array(HANDLE_CHUNK) : new Float64Array(HANDLE_CHUNK));
+    this.chunks[k]![h & (HANDLE_CHUNK - 1)] = v;
+  }
+}
+
 const latin1 = new TextDecoder('latin1');
 
 /** Runs every operation; a fault in the trace (or a v1.9.4 crash) throws TraceError. */
@@ -139,7 +166,10 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
     heapRanges.push([h.start, h.end]);
   }
   const rangeOf = (p: number): [number, number] | undefined => {
-    for (const r of heapRanges) if (p >= r[0] && p < r[1]) return r;
+    for (let i = 0; i < heapRanges.length; i++) {
+      const r = heapRanges[i]!;
+      if (p >= r[0] && p < r[1]) return r;
+    }
     return undefined;
   };
   const store = (p: number, index: number, value: number | bigint): void => {
@@ -152,12 +182,9 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
   };
 
   // Handle values by index; names are discovered as the reader goes, so this grows.
-  const handles: number[] = [];
-  const val = (h: number): number => (h < 0 ? 0 : (handles[h] ?? 0));
-  const setHandle = (h: number, v: number): void => {
-    while (handles.length <= h) handles.push(0);
-    handles[h] = v;
-  };
+  const handles = new HandleValues(ws);
+  const val = (h: number): number => (h < 0 ? 0 : handles.get(h));
+  const setHandle = (h: number, v: number): void => handles.set(h, v);
   // `OP NAME = `: the name copied as bytes when the reader holds it so.
   const reader = trace instanceof TraceReader ? trace : null;
   const opName = (op: string, h: number): void => {

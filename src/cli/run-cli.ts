@@ -5,31 +5,10 @@
 
 import { commandLoaders } from './commands.js';
 import { UserError } from '../errors.js';
-import { internalErrorMessage } from './internal-error.js';
 import { checkRawArgs, type OptionSets } from './arg-checks.js';
+import { oneLine, reportError } from './report-error.js';
 
-/**
- * yargs' validation messages are several lines ("Invalid values:\n  Argument: x, Given: …");
- * the CLI promises one line, so the lines are joined.
- */
-export function oneLine(msg: string): string {
-  return msg
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join(' ')
-    .replace(/:\s*$/, '');
-}
-
-/** Exit code for an error escaping a command: its own for a UserError, else 70 with a report template. */
-export function reportError(e: unknown, argv: readonly string[]): number {
-  if (e instanceof UserError) {
-    process.stderr.write(`mcu-gc: ${oneLine(e.message)}\n`);
-    return e.exitCode;
-  }
-  process.stderr.write(internalErrorMessage(e, argv));
-  return 70;
-}
+export { oneLine, reportError };
 
 export async function runCli(argv: readonly string[]): Promise<number> {
   // Loaded here, not at the top: `mcu-gc trace FILE` runs without yargs (src/cli/main.ts).

@@ -1,7 +1,7 @@
 // Streams a trace file in chunks (TraceReader's source factory), so a multi-megabyte
 // trace is never held in memory whole.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { TraceSource } from '../../emulator/index.js';
+import type { TraceSource } from '../../emulator/trace/parse.js';
 import { UserError } from '../errors.js';
 import { describeFsError } from './files.js';
 

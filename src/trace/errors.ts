@@ -1,4 +1,4 @@
-import { TraceError } from '../../emulator/index.js';
+import { TraceError } from '../../emulator/trace/parse.js';
 import { UserError, located } from '../errors.js';
 
 /** A TraceError as a one-line UserError: exit 2 for bad input, 1 for an emulated crash. */

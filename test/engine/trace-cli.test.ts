@@ -1,9 +1,11 @@
 // Bad traces fail with one line, FILE:LINE:COL: message (byte N), exit 2, no stack trace.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TraceReader, runTrace } from '../../emulator/index.js';
 
 const bin = new URL('../../bin/mcu-gc.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-trace-'));
@@ -105,5 +107,68 @@ describe('mcu-gc trace with bad input', () => {
     const bad = spawnSync(process.execPath, [bin, 'trace', file, '--frob'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Unknown argument: frob/);
+  });
+});
+
+// The fast path writes straight to file descriptor 1 (src/cli/trace-fast.ts): every way
+// stdout can behave must still give the whole output, or stop quietly.
+describe('mcu-gc trace FILE output', () => {
+  // About 2.5 MB of output: many times a pipe's buffer and the runner's 64 KiB chunks.
+  const text = ['gc v1.27', 'heap 0x20000000 0x20100000', ...Array.from({ length: 100_000 }, (_, i) => `alloc a${i} ${16 + (i % 5) * 16}\nfree a${i}`)].join('\n') + '\n';
+  const file = join(dir, 'long-output.trace');
+  writeFileSync(file, text);
+  const expected = runTrace(new TraceReader(text)).output;
+
+  it('to a file: all of it', () => {
+    const out = join(dir, 'long-output.txt');
+    const r = spawnSync('sh', ['-c', `"$0" "$1" trace "$2" > "$3"`, process.execPath, bin, file, out], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(expected);
+  });
+
+  it('to a reader that stops early (| head): exit 0, nothing on stderr', async () => {
+    const child = spawn(process.execPath, [bin, 'trace', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(err).toBe('');
+  });
+
+  it('to a full non-blocking pipe whose reader is slow: waits, then all of it', async () => {
+    // A parent that makes the pipe non-blocking once the CLI has started (its
+    // process.stdout sets O_NONBLOCK on the pipe, which the CLI shares; libuv makes a
+    // child's stdio blocking while starting it, so not before), and a reader that waits a
+    // while: the CLI's writes meet EAGAIN.
+    const parent = `const c = require('node:child_process').spawn(process.execPath, process.argv.slice(1), { stdio: 'inherit' }); process.stdout; c.on('exit', (code) => (process.exitCode = code));`;
+    const child = spawn(process.execPath, ['-e', parent, bin, 'trace', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), 300);
+    const chunks: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).toString('latin1')).toBe(expected);
+  });
+
+  it('to a device that fails the write: one line, exit 2', () => {
+    const r = spawnSync('sh', ['-c', `"$0" "$1" trace "$2" > /dev/full`, process.execPath, bin, file], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('mcu-gc: stdout: cannot write: no space left on the device\n');
+  });
+
+  it('to a terminal: all of it', async () => {
+    const pty = createRequire(import.meta.url)('node-pty') as typeof import('node-pty');
+    const p = pty.spawn(process.execPath, [bin, 'trace', file], { cols: 100, rows: 30 });
+    let out = '';
+    p.onData((d) => (out += d));
+    const code = await new Promise((resolve) => p.onExit((e) => resolve(e.exitCode)));
+    expect(code).toBe(0);
+    expect(out.replace(/\r\n/g, '\n')).toBe(expected);
   });
 });
