@@ -1109,7 +1109,17 @@ export class GcHeap {
     for (let a = this.first; a; a = a.next) {
       const ftbEnd = a.lastUsedBlock >> 3;
       const bytes = a.bytes;
+      const i32 = a.i32;
+      // Most table bytes are 0 (no finaliser, no weakref): an aligned word of four such
+      // bytes in each table is skipped at once.
+      const wordsOk = a.wtbOff < 0 || ((a.wtbOff - a.ftbOff) & 3) === 0;
       for (let idx = 0; idx <= ftbEnd; idx++) {
+        if (wordsOk && a.ftbOff >= 0 && ((a.ftbOff + idx) & 3) === 0 && idx + 3 <= ftbEnd) {
+          if (i32[(a.ftbOff + idx) >> 2] === 0 && (a.wtbOff < 0 || i32[(a.wtbOff + idx) >> 2] === 0)) {
+            idx += 3;
+            continue;
+          }
+        }
         if (a.ftbOff >= 0) {
           let ftb = bytes[a.ftbOff + idx]!;
           let block = idx * 8;
