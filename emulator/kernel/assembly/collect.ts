@@ -60,6 +60,11 @@ export function setup(
 @inline function visit(ptr: u32, sp: i32): i32 {
   const off = ptr - poolStart;
   if (off >= poolLen || (ptr & bpbMask) != 0) return sp;
+  return visitPtr(off, sp);
+}
+
+// visit() for a word VERIFY_PTR accepted: `off` is its offset in the pool.
+@inline function visitPtr(off: u32, sp: i32): i32 {
   const pb = <i32>(off >> bpbShift);
   const bi = atbOff + (pb >> 2);
   const sh = (pb & 3) << 1;
@@ -97,7 +102,9 @@ export function mark(block: i32, limit: i32): void {
   const vZero = i32x4.splat(0);
   while (true) {
     let n: i32 = 1;
-    for (let b = block + 1; kindAt(b) == AT_TAIL; b++) n++;
+    // kindAt() without its bound test: blocks whose ATB byte lies past the region read FREE.
+    const bEnd = (regionLen - atbOff) << 2;
+    for (let b = block + 1; b < bEnd && ((<i32>load<u8>(atbOff + (b >> 2)) >> ((b & 3) << 1)) & 3) == AT_TAIL; b++) n++;
     const words = n << wordsShift;
     scanned += words;
     if (block > limit) revisit += words;
@@ -108,13 +115,16 @@ export function mark(block: i32, limit: i32): void {
     if (e > (regionLen & ~3)) e = regionLen & ~3;
     for (; p + 16 <= e; p += 16) {
       const v = v128.load(p);
-      const inPool = i32x4.lt_u(i32x4.sub(v, vStart), vLen);
+      const off = i32x4.sub(v, vStart);
+      const inPool = i32x4.lt_u(off, vLen);
       const aligned = i32x4.eq(v128.and(v, vMask), vZero);
-      if (!v128.any_true(v128.and(inPool, aligned))) continue;
-      sp = visit(load<u32>(p), sp);
-      sp = visit(load<u32>(p + 4), sp);
-      sp = visit(load<u32>(p + 8), sp);
-      sp = visit(load<u32>(p + 12), sp);
+      const lanes = i32x4.bitmask(v128.and(inPool, aligned));
+      if (lanes == 0) continue;
+      // The lanes VERIFY_PTR accepted, in word order.
+      if (lanes & 1) sp = visitPtr(<u32>i32x4.extract_lane(off, 0), sp);
+      if (lanes & 2) sp = visitPtr(<u32>i32x4.extract_lane(off, 1), sp);
+      if (lanes & 4) sp = visitPtr(<u32>i32x4.extract_lane(off, 2), sp);
+      if (lanes & 8) sp = visitPtr(<u32>i32x4.extract_lane(off, 3), sp);
     }
     for (; p < e; p += 4) sp = visit(load<u32>(p), sp);
     if (sp == 0) break;
