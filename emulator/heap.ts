@@ -1176,7 +1176,7 @@ export class GcHeap {
         if (r.last >= 0) lastUsed = r.last;
         ft = r.freeTail;
         const dirty = k.dirty;
-        for (let c = 0, n = Math.min(dirty.length, ((nBytes - 1) >> 6) + 1); c < n; c++) {
+        for (let c = 0, n = Math.min(dirty.length, Math.floor((nBytes - 1) / INDEX_CHUNK_BYTES) + 1); c < n; c++) {
           if (dirty[c]) {
             dirty[c] = 0;
             a.idxDirty[c] = 1;

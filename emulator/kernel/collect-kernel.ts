@@ -12,6 +12,7 @@
 // Where WebAssembly (with SIMD) is missing, or a memory cannot be had, the heap keeps the
 // JS loops, which stay the reference: tests run both and compare them.
 
+import { INDEX_CHUNK_SHIFT } from '../area.js';
 import type { Region } from '../memory.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 
@@ -29,7 +30,7 @@ interface KernelExports {
     result: number,
   ): void;
   mark(block: number, limit: number): void;
-  setupSweep(dirty: number): void;
+  setupSweep(dirty: number, shift: number): void;
   sweep(nBytes: number, ft: number): void;
 }
 
@@ -78,9 +79,9 @@ export interface SweepResult {
   freeTail: number;
 }
 
-/** One byte per 256 blocks (INDEX_CHUNK_BYTES ATB bytes), and one spare. */
+/** One byte per free-run index chunk (INDEX_CHUNK_BYTES ATB bytes), and one spare. */
 function dirtyBytes(blocks: number): number {
-  return (blocks >> 8) + 2;
+  return (blocks >> INDEX_CHUNK_SHIFT) + 2;
 }
 
 export class CollectKernel {
@@ -137,7 +138,7 @@ export class CollectKernel {
     this.dirty = new Uint8Array(this.buffer, dirty, dirtyBytes(blocks));
     this.dirty.fill(0);
     this.exports.setup(atbOff, poolOff, poolStart, poolLen, bpbShift, this.regionLen, stack, cap, pending, result);
-    this.exports.setupSweep(dirty);
+    this.exports.setupSweep(dirty, INDEX_CHUNK_SHIFT - 2);
   }
 
   /**

@@ -140,9 +140,12 @@ export function mark(block: i32, limit: i32): void {
 // ---------------------------------------------------------------- gc_sweep_free_blocks
 
 let dirtyOff: i32 = 0;
+let dirtyShift: i32 = 6;
 
-export function setupSweep(dirty: i32): void {
+/** `dirty`: one byte per free-run index chunk of 2^shift ATB bytes (INDEX_CHUNK_BYTES). */
+export function setupSweep(dirty: i32, shift: i32): void {
   dirtyOff = dirty;
+  dirtyShift = shift;
 }
 
 /**
@@ -151,7 +154,7 @@ export function setupSweep(dirty: i32): void {
  * block. A group of 16 bytes with no unmarked head, met with free_tail clear, frees nothing:
  * its MARKs become HEADs at once. Results at resultOff: heads freed, blocks freed, the last
  * block left in use (-1: none), free_tail going out. A byte in which blocks were freed marks
- * its 256-block chunk in the dirty bytes (the free-run index is recomputed there).
+ * its chunk in the dirty bytes (the free-run index is recomputed there).
  */
 export function sweep(nBytes: i32, ftIn: i32): void {
   let ft = ftIn;
@@ -207,7 +210,7 @@ export function sweep(nBytes: i32, ftIn: i32): void {
       store<u8>(at, v);
       if (f) {
         freed += f;
-        store<u8>(dirtyOff + (i >> 6), 1);
+        store<u8>(dirtyOff + (i >> dirtyShift), 1);
       }
     }
     i++;
