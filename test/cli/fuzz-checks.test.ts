@@ -1,6 +1,7 @@
 // The fuzz checks themselves: what counts as keeping the "one line on stderr" promise.
 import { describe, expect, it } from 'vitest';
 import { outcomeProblems } from '../../scripts/fuzz/checks.js';
+import { executeCase } from '../../scripts/fuzz/execute.js';
 
 describe('outcomeProblems', () => {
   it('flags two error lines from one command', () => {
@@ -24,5 +25,14 @@ describe('outcomeProblems', () => {
       'stack trace',
       '2 lines on stderr',
     ]);
+  });
+});
+
+describe('fuzz harness: spawned sample', () => {
+  it('a command line with a NUL byte (no process can get one) runs in-process, not as a harness error', async () => {
+    const r = await executeCase({ kind: 'argv', files: {}, argv: ['layout', '--board', 'esp32', '--heap-start', '0x3ffa\0ff00'] }, 0, { spawn: true });
+    expect(r.spawned).toBe(false);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^mcu-gc: .*heap-start/);
   });
 });
