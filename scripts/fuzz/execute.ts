@@ -68,10 +68,22 @@ export async function executeCase(c: FuzzCase, index: number, opts: { spawn?: bo
         stdio: ['ignore', 'pipe', 'pipe'],
         maxBuffer: 64 << 20,
         env: { ...process.env, MCU_GC_DEBUG: '' },
+        cwd: dir,
       });
       r = { code: p.status ?? (p.signal ? 128 : -1), out: p.stdout ?? '', err: (p.stderr ?? '') + (p.error ? `\n(spawn: ${p.error.message})` : '') };
       if (p.signal) r.err += `\n(killed by ${p.signal}: over ${opts.timeoutMs ?? 60_000} ms)`;
-    } else r = await runCaptured(argv);
+    } else {
+      // In the case folder, as the spawned sample: a mutated command line may name a relative
+      // output file (`--html esp32c3`), which must land where the case's checks look, not in
+      // the folder the soak was started from.
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        r = await runCaptured(argv);
+      } finally {
+        process.chdir(cwd);
+      }
+    }
     const problems = [...outcomeProblems(r), ...folderProblems(dir, new Set(Object.keys(c.files)))];
     return { index, kind: c.kind, spawned, code: r.code, problems, argv: c.argv, err: r.err.slice(0, 400), ms: Date.now() - t0 };
   } finally {

@@ -36,3 +36,16 @@ describe('fuzz harness: spawned sample', () => {
     expect(r.err).toMatch(/^mcu-gc: .*heap-start/);
   });
 });
+
+describe('fuzz harness: the case folder', () => {
+  // Cases run in their own folder, so a relative file name in a mutated command line (an
+  // output such as `--html esp32c3`) lands where the case's checks look and is cleaned up,
+  // never in the folder the soak was started from. Shown here with a relative input.
+  it.each([false, true])('a relative file name means the case folder (spawned: %s)', async (spawn) => {
+    const trace = 'gc v1.27\nheap 0x20000000 0x20001000\ninfo\n';
+    const r = await executeCase({ kind: 'trace', files: { 'rel.trace': trace }, argv: ['trace', 'rel.trace'] }, 0, { spawn });
+    expect(r.spawned).toBe(spawn);
+    expect(r.problems).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
