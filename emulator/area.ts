@@ -14,6 +14,16 @@ export const AT_MARK = 3;
 export const INDEX_CHUNK_BYTES = 64;
 export const INDEX_CHUNK_SHIFT = 8;
 
+/** Chunks of the free-run index over an ATB of `atbLen` bytes. */
+export function indexChunks(atbLen: number): number {
+  return Math.ceil(atbLen / INDEX_CHUNK_BYTES);
+}
+
+/** Words of the mark-overflow bits (one per block) of an area of `blocks` blocks. */
+export function pendingWords(blocks: number): number {
+  return (blocks >> 5) + 1;
+}
+
 export class HeapArea {
   readonly layout: AreaLayout;
   readonly region: Region;
@@ -50,13 +60,15 @@ export class HeapArea {
   readonly idxPre: Int32Array;
   readonly idxSuf: Int32Array;
   readonly idxMax: Int32Array;
-  readonly idxDirty: Uint8Array;
+  /** (Moved into the collection kernel's scratch, contents kept, when it binds the area.) */
+  idxDirty: Uint8Array;
   /**
    * Mark-phase bookkeeping (an emulator speed-up): one bit per block that was marked while
    * the mark stack was full, so its children are not yet marked. Set and cleared within one
    * collection; gc_deal_with_stack_overflow's rescans visit only these (see GcHeap).
+   * (Moved into the collection kernel's scratch, as idxDirty.)
    */
-  readonly pending: Uint32Array;
+  pending: Uint32Array;
   /** This area's position in the area list, set at each overflow rescan. */
   markOrder = 0;
 
@@ -78,12 +90,12 @@ export class HeapArea {
     this.blocks = layout.blocks;
     this.bpb = layout.poolBytes / layout.blocks;
     this.added = added;
-    const chunks = Math.ceil(this.atbLen / INDEX_CHUNK_BYTES);
+    const chunks = indexChunks(this.atbLen);
     this.idxPre = new Int32Array(chunks);
     this.idxSuf = new Int32Array(chunks);
     this.idxMax = new Int32Array(chunks);
     this.idxDirty = new Uint8Array(chunks).fill(1);
-    this.pending = new Uint32Array((this.blocks >> 5) + 1);
+    this.pending = new Uint32Array(pendingWords(this.blocks));
   }
 
   /** Forget the free-run index (after the ATB was written behind the engine's back). */

@@ -241,7 +241,7 @@ export class GcHeap {
   private readonly markAreaStack: (HeapArea | null)[];
   private stackOverflow = false;
   private rec: CollectionRecord | null = null;
-  /** The WebAssembly mark kernel for this collection, or null for the JS loop. */
+  /** The WebAssembly collection kernel for this collection, or null for the JS loops. */
   private kernel: CollectKernel | null = null;
 
   constructor(mem: AddressSpace, config: GcConfig) {
@@ -275,7 +275,7 @@ export class GcHeap {
     // kernel/collect-kernel.ts); 32-bit words only, as the kernel reads them.
     if (this.wordSize === 4) {
       const from = layout.descriptor ? layout.descriptor.address : layout.start;
-      attachCollectKernel(this.mem.resolve(from, layout.end - from), CollectKernel.scratchFor(this.config.gcStack, layout.blocks));
+      attachCollectKernel(this.mem.resolve(from, layout.end - from), CollectKernel.scratchFor(this.config.gcStack, layout.blocks, layout.atbLen));
     }
     const area = new HeapArea(this.mem, layout, false);
     area.clearTables();
@@ -846,14 +846,14 @@ export class GcHeap {
   /**
    * The kernel marks when the heap is one area of 32-bit words whose region lives in the
    * kernel's memory (the views the area took are the kernel's) with scratch enough for the
-   * mark stack; otherwise the JS loop does.
+   * mark stack; otherwise the JS loops do. Bound, the area's overflow bits and dirty index
+   * chunks are the kernel's, so the rest of a collection reads them as always.
    */
   private collectKernel(): CollectKernel | null {
     const a = this.first;
     if (!a || a.next || this.wordSize !== 4) return null;
     const k = collectKernelOf(a.region);
-    if (!k || a.bytes.buffer !== k.buffer || !k.fits(this.config.gcStack, a.blocks)) return null;
-    k.setup(a.atbOff, a.poolOff, a.poolStart, a.poolEnd - a.poolStart, this.bpbShift, this.config.gcStack, a.blocks);
+    if (!k || a.bytes.buffer !== k.buffer || !k.bind(a, this.bpbShift, this.config.gcStack)) return null;
     return k;
   }
 
@@ -1031,7 +1031,7 @@ export class GcHeap {
       for (let a = this.first; a; a = a.next) a.markOrder = order++;
       for (let a = this.first; a; a = a.next) {
         rec.sweptBlocks += a.atbLen * BLOCKS_PER_ATB;
-        const pending = this.kernel ? this.kernel.pending : a.pending;
+        const pending = a.pending;
         this.limitArea = a.markOrder;
         for (let w = 0; w < pending.length; w++) {
           // Only bits above the last one handled: lower ones set meanwhile wait for the next pass.
@@ -1175,13 +1175,6 @@ export class GcHeap {
         freedBlocks += r.freed;
         if (r.last >= 0) lastUsed = r.last;
         ft = r.freeTail;
-        const dirty = k.dirty;
-        for (let c = 0, n = Math.min(dirty.length, Math.floor((nBytes - 1) / INDEX_CHUNK_BYTES) + 1); c < n; c++) {
-          if (dirty[c]) {
-            dirty[c] = 0;
-            a.idxDirty[c] = 1;
-          }
-        }
         b = nBytes * 4;
       }
       for (; b + 3 <= end; b += 4) {

@@ -12,7 +12,7 @@
 // Where WebAssembly (with SIMD) is missing, or a memory cannot be had, the heap keeps the
 // JS loops, which stay the reference: tests run both and compare them.
 
-import { INDEX_CHUNK_SHIFT } from '../area.js';
+import { type HeapArea, INDEX_CHUNK_SHIFT, indexChunks, pendingWords } from '../area.js';
 import type { Region } from '../memory.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 
@@ -79,92 +79,88 @@ export interface SweepResult {
   freeTail: number;
 }
 
-/** One byte per free-run index chunk (INDEX_CHUNK_BYTES ATB bytes), and one spare. */
-function dirtyBytes(blocks: number): number {
-  return (blocks >> INDEX_CHUNK_SHIFT) + 2;
-}
-
 export class CollectKernel {
   private readonly exports: KernelExports;
   readonly buffer: ArrayBuffer;
-  private readonly i32: Int32Array;
   /** Where the scratch starts, and how many bytes of it there are. */
   private readonly scratchOff: number;
   private readonly scratchBytes: number;
   private readonly regionLen: number;
-  /** The overflow bits of the area set up last (gc_deal_with_stack_overflow reads them). */
-  pending: Uint32Array = new Uint32Array(0);
-  /** Per free-run index chunk of that area: 1 where sweep() freed blocks (the reader clears it). */
-  dirty: Uint8Array = new Uint8Array(0);
+  /** The four result words mark() and sweep() leave at the start of the scratch. */
+  private readonly out: Int32Array;
+  private readonly marked: MarkResult = { marked: 0, scanned: 0, revisit: 0, overflow: false };
   private readonly swept: SweepResult = { heads: 0, freed: 0, last: -1, freeTail: 0 };
-  /** setup()'s arguments last time. */
-  private key: number[] = [];
-  readonly result: MarkResult = { marked: 0, scanned: 0, revisit: 0, overflow: false };
+  /** The area bound last, and its mark stack's size. */
+  private area: HeapArea | null = null;
+  private cap = -1;
 
   constructor(mod: WebAssembly.Module, memory: WebAssembly.Memory, regionLen: number, scratchOff: number) {
     const inst = new WebAssembly.Instance(mod, { env: { memory, abort: () => {} } });
     this.exports = inst.exports as unknown as KernelExports;
     this.buffer = memory.buffer;
-    this.i32 = new Int32Array(this.buffer);
     this.regionLen = regionLen;
     this.scratchOff = scratchOff;
     this.scratchBytes = this.buffer.byteLength - scratchOff;
+    this.out = new Int32Array(this.buffer, scratchOff, RESULT_BYTES / 4);
   }
 
-  /** Scratch needed for a mark stack of `cap` entries over `blocks` blocks. */
-  static scratchFor(cap: number, blocks: number): number {
-    return RESULT_BYTES + 4 * cap + 4 * ((blocks >> 5) + 1) + dirtyBytes(blocks);
-  }
-
-  fits(cap: number, blocks: number): boolean {
-    return CollectKernel.scratchFor(cap, blocks) <= this.scratchBytes;
+  /** Scratch needed for a mark stack of `cap` entries over an area of `blocks` blocks. */
+  static scratchFor(cap: number, blocks: number, atbLen: number): number {
+    return RESULT_BYTES + 4 * cap + 4 * pendingWords(blocks) + indexChunks(atbLen);
   }
 
   /**
-   * Points the kernel at one area (offsets within the region; pool start and length in
-   * bytes, as addresses below 2^32). Cheap when it is the same area as last time.
+   * Points the kernel at an area of its region (pool addresses below 2^32), or says the
+   * scratch is too small for it. The area's overflow bits and dirty index chunks move into
+   * the scratch (contents kept), where mark() and sweep() set them in place; an area bound
+   * before gets copies of its own back. Cheap for the area bound last time.
    */
-  setup(atbOff: number, poolOff: number, poolStart: number, poolLen: number, bpbShift: number, cap: number, blocks: number): void {
-    const key = this.key;
-    if (key[0] === atbOff && key[1] === poolOff && key[2] === poolStart && key[3] === poolLen && key[4] === bpbShift && key[5] === cap && key[6] === blocks) return;
-    this.key = [atbOff, poolOff, poolStart, poolLen, bpbShift, cap, blocks];
-    const result = this.scratchOff;
-    const stack = result + RESULT_BYTES;
-    const pending = stack + 4 * cap;
-    const words = (blocks >> 5) + 1;
-    this.pending = new Uint32Array(this.buffer, pending, words);
-    this.pending.fill(0);
-    const dirty = pending + 4 * words;
-    this.dirty = new Uint8Array(this.buffer, dirty, dirtyBytes(blocks));
-    this.dirty.fill(0);
-    this.exports.setup(atbOff, poolOff, poolStart, poolLen, bpbShift, this.regionLen, stack, cap, pending, result);
-    this.exports.setupSweep(dirty, INDEX_CHUNK_SHIFT - 2);
+  bind(a: HeapArea, bpbShift: number, cap: number): boolean {
+    if (a === this.area && cap === this.cap) return true;
+    if (CollectKernel.scratchFor(cap, a.blocks, a.atbLen) > this.scratchBytes) return false;
+    const prev = this.area;
+    if (prev && prev !== a) {
+      prev.pending = prev.pending.slice();
+      prev.idxDirty = prev.idxDirty.slice();
+    }
+    const stack = this.scratchOff + RESULT_BYTES;
+    const pendingOff = stack + 4 * cap;
+    const dirtyOff = pendingOff + 4 * a.pending.length;
+    const pending = new Uint32Array(this.buffer, pendingOff, a.pending.length);
+    pending.set(a.pending);
+    a.pending = pending;
+    const dirty = new Uint8Array(this.buffer, dirtyOff, a.idxDirty.length);
+    dirty.set(a.idxDirty);
+    a.idxDirty = dirty;
+    this.exports.setup(a.atbOff, a.poolOff, a.poolStart, a.poolEnd - a.poolStart, bpbShift, this.regionLen, stack, cap, pendingOff, this.scratchOff);
+    this.exports.setupSweep(dirtyOff, INDEX_CHUNK_SHIFT - 2);
+    this.area = a;
+    this.cap = cap;
+    return true;
+  }
+
+  /** gc_mark_subtree from the (already marked) head at `block`; overflow bits go to the area's `pending`. */
+  mark(block: number, limit: number): MarkResult {
+    this.exports.mark(block, limit);
+    const r = this.marked;
+    r.marked = this.out[0]!;
+    r.scanned = this.out[1]!;
+    r.revisit = this.out[2]!;
+    r.overflow = this.out[3]! !== 0;
+    return r;
   }
 
   /**
    * The whole-byte part of gc_sweep_free_blocks over ATB bytes [0, nBytes), free_tail `ft`
-   * coming in; chunks (of the free-run index) where blocks were freed are set in `dirty`.
+   * coming in; the free-run index chunks where blocks were freed are set in the area's `idxDirty`.
    */
   sweep(nBytes: number, ft: number): SweepResult {
     this.exports.sweep(nBytes, ft);
     const r = this.swept;
-    const at = this.scratchOff >> 2;
-    r.heads = this.i32[at]!;
-    r.freed = this.i32[at + 1]!;
-    r.last = this.i32[at + 2]!;
-    r.freeTail = this.i32[at + 3]!;
-    return r;
-  }
-
-  /** gc_mark_subtree from the (already marked) head at `block`. */
-  mark(block: number, limit: number): MarkResult {
-    this.exports.mark(block, limit);
-    const r = this.result;
-    const at = this.scratchOff >> 2;
-    r.marked = this.i32[at]!;
-    r.scanned = this.i32[at + 1]!;
-    r.revisit = this.i32[at + 2]!;
-    r.overflow = this.i32[at + 3]! !== 0;
+    r.heads = this.out[0]!;
+    r.freed = this.out[1]!;
+    r.last = this.out[2]!;
+    r.freeTail = this.out[3]!;
     return r;
   }
 }
