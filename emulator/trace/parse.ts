@@ -538,15 +538,14 @@ export class TraceReader implements TraceHeader {
 
   nameOf(h: number): string {
     // Names are ASCII (they are checked when interned): no decoder needed.
-    const v = this.info(h);
     let s = '';
-    if (v >= 0) {
-      for (let p = this.prefixes[v >>> 24]!; p !== 0; p >>>= 8) s += String.fromCharCode(p & 255);
-      return s + String(v & NUM_MASK);
-    }
-    const at = this.internStart[~v]!;
-    const len = this.internLen[~v]!;
-    for (let i = 0; i < len; i++) s += String.fromCharCode(this.arena[at + i]!);
+    this.copyName(h, {
+      byte: (c) => (s += String.fromCharCode(c)),
+      bytes: (src, start, end) => {
+        for (let i = start; i < end; i++) s += String.fromCharCode(src[i]!);
+      },
+      dec: (v) => (s += String(v)),
+    });
     return s;
   }
 

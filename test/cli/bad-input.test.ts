@@ -11,7 +11,7 @@ import { parseBoard } from '../../src/boards/load.js';
 import { connectOptionsFrom, type SerialArgs } from '../../src/serial/connect.js';
 import { describeFsError, writeFileAtomic } from '../../src/io/files.js';
 import { internalErrorMessage } from '../../src/cli/internal-error.js';
-import { reportError } from '../../src/cli/run-cli.js';
+import { reportError } from '../../src/cli/report-error.js';
 import { progressBar } from '../../src/report/progress.js';
 import { checkText } from '../../src/image/report.js';
 import { UserError } from '../../src/errors.js';
