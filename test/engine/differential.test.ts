@@ -2,7 +2,7 @@
 // random traces (every profile, split heaps, reallocs, locks, thresholds) both must
 // print the same thing.
 import { describe, expect, it } from 'vitest';
-import { parseTrace, runTrace, TraceError, traceMachine } from '../../emulator/index.js';
+import { parseTrace, runTrace, TraceError, type TraceRunOptions, traceMachine } from '../../emulator/index.js';
 import { collectKernelOf, useCollectKernel } from '../../emulator/kernel/collect-kernel.js';
 import { deepChainTrace, rng } from '../../scripts/bench-gen.js';
 
@@ -47,9 +47,10 @@ function randomTrace(seed: number): string {
   return out.join('\n') + '\n';
 }
 
-function outcome(text: string, useIndex: boolean): string {
+/** The output, or the output up to an emulated crash and where it happened. */
+function outcome(text: string, opts: TraceRunOptions): string {
   try {
-    return runTrace(parseTrace(text), { useIndex }).output;
+    return runTrace(parseTrace(text), opts).output;
   } catch (e) {
     if (e instanceof TraceError && e.crash) return `${e.partialOutput}CRASH at ${e.line}`;
     throw e;
@@ -61,8 +62,8 @@ describe('indexed first-fit search = gc.c plain scan', () => {
     let compared = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const t = randomTrace(seed);
-      const a = outcome(t, true);
-      const b = outcome(t, false);
+      const a = outcome(t, { useIndex: true });
+      const b = outcome(t, { useIndex: false });
       expect(a, `seed ${seed}`).toBe(b);
       expect(a.length).toBeGreaterThan(100);
       compared++;
@@ -71,7 +72,7 @@ describe('indexed first-fit search = gc.c plain scan', () => {
   });
 });
 
-// The WebAssembly mark kernel (emulator/kernel/) against the JS mark loop it replaces on
+// The WebAssembly collection kernel (emulator/kernel/) against the JS loops it replaces on
 // one-area 32-bit heaps: the same output, and the same work counters for every collection
 // (marks, words scanned and counted again in overflow rescans, rescans, blocks swept).
 describe('WebAssembly mark kernel = JS mark loop', () => {
@@ -79,13 +80,7 @@ describe('WebAssembly mark kernel = JS mark loop', () => {
     useCollectKernel(kernel);
     try {
       const recs: number[][] = [];
-      let out: string;
-      try {
-        out = runTrace(parseTrace(text), { onCollect: (r) => recs.push([r.marked, r.scannedWords, r.overflowRescans, r.sweptBlocks, r.freed]) }).output;
-      } catch (e) {
-        if (!(e instanceof TraceError && e.crash)) throw e;
-        out = `${e.partialOutput}CRASH at ${e.line}`;
-      }
+      const out = outcome(text, { onCollect: (r) => recs.push([r.marked, r.scannedWords, r.overflowRescans, r.sweptBlocks, r.freed]) });
       return { out, recs };
     } finally {
       useCollectKernel(true);
