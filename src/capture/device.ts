@@ -227,7 +227,9 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   };
   let res: ExecResult;
   try {
-    res = await repl.exec(captureCode(collect), {
+    // Sent again if bytes were lost on the way in (see execOwn): seen on the micro:bit
+    // under a loaded QEMU, where one capture in a few came back as a SyntaxError.
+    res = await execOwn(repl, captureCode(collect), {
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       onStdout: (c) => {
         chunks.push(Buffer.from(c));

@@ -1,7 +1,7 @@
 // Capture against the virtual board (the real WebAssembly MicroPython behind a real pty,
 // driven over the real serial code path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureSnapshot } from '../../src/capture/device.js';
+import { captureSnapshot, type Executor } from '../../src/capture/device.js';
 import { buildHeapImage } from '../../src/capture/ram.js';
 import { readRam } from '../../src/capture/ram-device.js';
 import { verifyImage } from '../../src/capture/verify.js';
@@ -42,6 +42,19 @@ describe('capture from the virtual board', () => {
     expect(s.footprint!.allocatedBeforeDump).toBe(0);
     expect(s.footprint!.codeBlocks).toBeGreaterThan(0);
     expect(s.footprint!.codeBlocks).toBeLessThan(200);
+  });
+
+  it('a capture command that lost bytes on the way in (the board says SyntaxError) is sent again', async () => {
+    // As seen on the micro:bit under a loaded QEMU: the first sending arrives damaged.
+    let sent = 0;
+    const lossy: Executor = {
+      exec: (code, o) => (code.includes('mem_info(1)') && sent++ === 0 ? repl.exec(`)${code}`, o) : repl.exec(code, o)),
+    };
+    const s = await captureSnapshot(lossy, { footprint: false });
+    expect(sent).toBe(2);
+    expect(s.complete).toBe(true);
+    expect(s.notes).toEqual([]);
+    expect(s.parsed.gc!.used).toBe(s.memAlloc);
   });
 
   it('a setup script that raises still gets its heap captured, with the error kept', async () => {
