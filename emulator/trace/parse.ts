@@ -851,6 +851,9 @@ export class TraceReader implements TraceHeader {
     // A second pass over a fresh source, looking only at lines that start with `heap`
     // (cheap byte test; the full tokenizer runs only on those lines). Lines are not counted
     // on the way: only if some are found, a third pass finds their line numbers.
+    // Without `split 1` a later `heap` line is refused where it stands (parseOp), before any
+    // gc_add, so none is ever in the map: no pass (it reads the whole file once more).
+    if (!this.config.split) return;
     const scan = new TraceReader(this.open, { defaults: { ...this.config, split: true } }, true);
     // Byte offset of the first operation's line: `heap` lines after it are gc_add calls.
     const bodyOffset = this.pending ? this.bufStart + this.lineStart : Number.POSITIVE_INFINITY;

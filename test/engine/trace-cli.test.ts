@@ -27,6 +27,8 @@ describe('mcu-gc trace with bad input', () => {
     ['size out of range', HDR + 'alloc a 0x100000000\n', 5, 9, 'size 0x100000000 is out of range (0..4294967295)'],
     ['not a number', HDR + 'alloc a 12x\n', 5, 9, "size '12x' is not a number (decimal or 0x hex)"],
     ['gc_add without split', 'gc v1.27\nheap 0x1000 0x2000\nheap 0x3000 0x4000\nalloc a 1\n', 3, 1, "a second 'heap' line is gc_add(), which needs 'split 1'"],
+    // (Found where it stands: without split 1 the reader no longer pre-scans for such lines.)
+    ['later gc_add without split', HDR + 'alloc a 1\nheap 0x20002000 0x20003000\n', 6, 1, "a later 'heap' line is gc_add(), which needs 'split 1'"],
     ['heap end below start', 'gc v1.27\nheap 0x2000 0x1000\n', 2, 13, 'heap end 0x1000 is not above its start 0x2000'],
     ['header after ops', HDR + 'alloc a 1\nword 8\n', 6, 1, "header line 'word' after the first operation"],
     ['unknown type', HDR + 'alloc a 16\ntype a frob\n', 6, 8, "unknown type 'frob'"],
