@@ -480,13 +480,37 @@ export class GcHeap {
   /** Recomputes the free-run summary of index chunk c. */
   private summarise(a: HeapArea, c: number): void {
     const bytes = a.bytes;
+    const w32 = a.u32;
     const lo = a.atbOff + c * INDEX_CHUNK_BYTES;
     const hi = a.atbOff + Math.min(a.atbLen, (c + 1) * INDEX_CHUNK_BYTES);
+    // Whole 32-bit words from the first aligned one, the bytes around them one at a time.
+    const wordLo = Math.min(hi, lo + ((4 - (lo & 3)) & 3));
+    const wordHi = wordLo + ((hi - wordLo) & ~3);
     let run = 0;
     let pre = -1;
     let max = 0;
-    for (let j = lo; j < hi; j++) {
-      const v = bytes[j]!;
+    for (let j = lo; j < hi; ) {
+      if (j === wordLo && j < wordHi) {
+        for (; j < wordHi; j += 4) {
+          const w = w32[j >> 2]!;
+          const used = (w | (w >>> 1)) & 0x55555555;
+          if (used === 0) {
+            run += 16;
+            continue;
+          }
+          run += (31 - Math.clz32(used & -used)) >> 1;
+          if (pre < 0) pre = run;
+          if (run > max) max = run;
+          // The longest free run inside the word: how often f &= f >>> 2 leaves a bit.
+          let f = ~used & 0x55555555;
+          let inside = 0;
+          for (; f !== 0; inside++) f &= f >>> 2;
+          if (inside > max) max = inside;
+          run = 15 - ((31 - Math.clz32(used)) >> 1);
+        }
+        continue;
+      }
+      const v = bytes[j++]!;
       if (v === 0) {
         run += 4;
         continue;
@@ -506,11 +530,60 @@ export class GcHeap {
   }
 
   /**
-   * The byte-by-byte scan over ATB bytes [fromByte, toByte) with nFree blocks already in
-   * the current run: -1 when a run was found (sEnd/sFree/sI set), else the run carried
-   * out of the last byte.
+   * gc.c's block-by-block scan over ATB bytes [fromByte, toByte) with nFree blocks already
+   * in the current run: -1 when a run was found (sEnd/sFree/sI set), else the run carried
+   * out of the last byte. Whole 32-bit words of the ATB (16 blocks) are tested at once;
+   * the bytes before the first aligned word and after the last go one at a time.
    */
   private scanBytes(a: HeapArea, fromByte: number, toByte: number, nBlocks: number, nFreeIn: number): number {
+    // v1.9.4's stale count (nFreeIn >= nBlocks) completes on the very first free block:
+    // byte by byte.
+    if (nFreeIn >= nBlocks) return this.scanByteRange(a, fromByte, toByte, nBlocks, nFreeIn);
+    const off = a.atbOff;
+    const wordFrom = Math.min(toByte, fromByte + ((4 - ((off + fromByte) & 3)) & 3));
+    let nFree = this.scanByteRange(a, fromByte, wordFrom, nBlocks, nFreeIn);
+    if (nFree < 0) return -1;
+    const w32 = a.u32;
+    let i = wordFrom;
+    for (; i + 4 <= toByte; i += 4) {
+      const w = w32[(off + i) >> 2]!;
+      // Bit 2k set where block k of the word is in use (any kind but FREE).
+      const used = (w | (w >>> 1)) & 0x55555555;
+      if (used === 0x55555555) {
+        nFree = 0;
+        continue;
+      }
+      // The run so far and the free blocks at the word's start: the first run of nBlocks
+      // may end here (gc.c finds the lowest end block, so this one comes first).
+      const lead = used === 0 ? 16 : (31 - Math.clz32(used & -used)) >> 1;
+      if (nFree + lead >= nBlocks) {
+        const end = i * 4 + nBlocks - nFree - 1;
+        this.found(end, nBlocks, end >> 2);
+        return -1;
+      }
+      if (used === 0) {
+        nFree += 16;
+        continue;
+      }
+      if (nBlocks <= 16) {
+        // A run wholly inside the word: bit 2s of g set where blocks s .. s+nBlocks-1 are free.
+        const free = ~used & 0x55555555;
+        let g = free;
+        for (let k = 1; k < nBlocks && g !== 0; k++) g &= free >>> (2 * k);
+        if (g !== 0) {
+          const end = i * 4 + ((31 - Math.clz32(g & -g)) >> 1) + nBlocks - 1;
+          this.found(end, nBlocks, end >> 2);
+          return -1;
+        }
+      }
+      // The free blocks after the last used one carry over.
+      nFree = 15 - ((31 - Math.clz32(used)) >> 1);
+    }
+    return this.scanByteRange(a, i, toByte, nBlocks, nFree);
+  }
+
+  /** scanBytes one ATB byte at a time (the table form of gc.c's four ATB_n_IS_FREE tests). */
+  private scanByteRange(a: HeapArea, fromByte: number, toByte: number, nBlocks: number, nFreeIn: number): number {
     let nFree = nFreeIn;
     const bytes = a.bytes;
     const off = a.atbOff;

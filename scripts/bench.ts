@@ -1,4 +1,4 @@
-// npm run bench [-- --pairs N] [--only NAME,...] [--quick] [--before OTHER/bin/mcu-gc.js]
+// npm run bench [-- --pairs N] [--only NAME,...] [--quick] [--before OTHER/bin/mcu-gc.js] [--keep-env]
 //
 // Runs each benchmark trace through MicroPython's real py/gc.c compiled natively (the native
 // baseline) and through the CLI (`node bin/mcu-gc.js trace FILE`, started plainly, as a user
@@ -17,6 +17,12 @@
 // peak RSS. The machine may be busy: CPU time is the steadier figure, wall the one the goal
 // is set in. --before runs another build of the CLI (e.g. a checkout of an older commit) in
 // every pair too, for before/after numbers taken under the same load.
+//
+// NODE_EXTRA_CA_CERTS (set on many CI and proxied machines): Node 20 reads and parses every
+// certificate in that file when it starts, before any script runs (node::crypto::
+// UseExtraCaCerts; ~40 ms and ~2 MiB for Debian's bundle). mcu-gc makes no TLS connection,
+// so the CLI runs without it unless --keep-env; the table's last lines show Node's own
+// start-up with and without it, so either figure can be read off.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -42,6 +48,10 @@ const quick = argv.includes('--quick');
 const pairs = Number(opt('--pairs') ?? (quick ? 2 : 5));
 const only = opt('--only')?.split(',');
 const beforeBin = opt('--before');
+const keepEnv = argv.includes('--keep-env');
+const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+const cliEnv: NodeJS.ProcessEnv = { ...process.env };
+if (!keepEnv) delete cliEnv.NODE_EXTRA_CA_CERTS;
 const TIME = '/usr/bin/time';
 
 interface Case {
@@ -89,12 +99,12 @@ interface Run {
 const haveTime = existsSync(TIME);
 
 /** One whole-process run: stdin from `stdinFile` when given. */
-function measure(cmd: string, args: string[], stdinFile?: string): Run {
+function measure(cmd: string, args: string[], stdinFile?: string, env: NodeJS.ProcessEnv = process.env): Run {
   const fd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
   try {
     const full = haveTime ? [TIME, '-f', 'BENCH-TIME %U %S %M', cmd, ...args] : [cmd, ...args];
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(full[0]!, full.slice(1), { stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8' });
+    const r = spawnSync(full[0]!, full.slice(1), { stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8', env });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (status ${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
     const m = /BENCH-TIME (\S+) (\S+) (\d+)/.exec(r.stderr);
@@ -109,7 +119,7 @@ function measure(cmd: string, args: string[], stdinFile?: string): Run {
   }
 }
 
-const cli = (file: string, bin = join(root, 'bin/mcu-gc.js')): Run => measure(process.execPath, [bin, 'trace', '--no-warnings', file]);
+const cli = (file: string, bin = join(root, 'bin/mcu-gc.js')): Run => measure(process.execPath, [bin, 'trace', '--no-warnings', file], undefined, cliEnv);
 
 /** The native baseline for a trace, or why there is none. */
 function nativeFor(file: string): { bin: string } | { why: string } {
@@ -259,6 +269,20 @@ if (micro) {
   table.push(['one collect, 4 MB heap, 1 MB live', '4 MB', '', '', '', ms(micro.native), ms(micro.mcu), f2(micro.ratio), '', 'CPU per collection']);
   if (beforeBin) table[table.length - 1]!.push(`CPU ${ms(micro.before)}`);
 }
+// Node's own start-up (`node -e 0`): the floor under every mcu-gc figure above.
+const nodeFloor = (env: NodeJS.ProcessEnv): Run[] => Array.from({ length: pairs }, () => measure(process.execPath, ['-e', '0'], undefined, env));
+const floorRow = (label: string, runs: Run[]): string[] => {
+  const row = header.map(() => '');
+  row[0] = label;
+  row[3] = f3(median(runs.map((x) => x.wall)));
+  row[6] = f3(median(runs.map((x) => x.cpu)));
+  row[8] = `- / ${f1(Math.max(...runs.map((x) => x.rssMiB)))}`;
+  return row;
+};
+const withoutCa: NodeJS.ProcessEnv = { ...process.env };
+delete withoutCa.NODE_EXTRA_CA_CERTS;
+table.push(floorRow('node -e 0', nodeFloor(withoutCa)));
+if (extraCa !== undefined) table.push(floorRow('node -e 0, NODE_EXTRA_CA_CERTS set', nodeFloor(process.env)));
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
 console.log(line(header));
@@ -269,6 +293,14 @@ console.log(
     `load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after, on ${(await import('node:os')).cpus().length} CPUs` +
     (haveTime ? '' : `; no ${TIME} (Debian package 'time'): CPU and peak memory not measured`),
 );
+if (extraCa !== undefined) {
+  console.log(
+    keepEnv
+      ? `NODE_EXTRA_CA_CERTS=${extraCa} was kept (--keep-env): every mcu-gc figure includes Node parsing those certificates at start-up.`
+      : `NODE_EXTRA_CA_CERTS=${extraCa} is set here: the mcu-gc runs above were made without it (mcu-gc makes no TLS connection); ` +
+          'with it, Node parses those certificates at every start: add the difference between the two node -e 0 lines, or run with --keep-env.',
+  );
+}
 if (rows.some((r) => !r.ok)) {
   console.error('bench: an output check failed');
   process.exit(1);
