@@ -404,7 +404,8 @@ export class TraceReader implements TraceHeader {
         const s = i;
         while (i < end) {
           c = buf[i]!;
-          if (c === C_SPACE || c === C_TAB || c === C_CR || c === C_HASH || c === C_NL) break;
+          // Every separator is at most '#' (35): names, numbers and keywords go on at one test.
+          if (c <= C_HASH && (c === C_SPACE || c === C_TAB || c === C_CR || c === C_HASH || c === C_NL)) break;
           i++;
         }
         if (nt < 16) {
