@@ -70,6 +70,7 @@ export interface ExecResult {
 
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n';
 const EOT = 0x04;
+const CTRL_A = 0x01;
 const EOT_BYTES = Uint8Array.of(EOT);
 
 const DEFAULTS: Required<RawReplOptions> = {
@@ -273,16 +274,39 @@ export class RawRepl {
     }
   }
 
-  /** Normal raw mode: the code in slices with a pause between them, then "\x04" → "OK". */
+  /**
+   * Normal raw mode: the code in slices with a pause between them, then "\x04" → "OK". With no
+   * flow control, bytes can be lost on the way in (the micro:bit under a loaded QEMU): a lost
+   * "\x04" leaves the board waiting for more code, and nothing comes back at all. Then one
+   * Ctrl-A asks what state the board is in: still reading code, pyexec.c's raw REPL drops the
+   * line and prints its banner at once, and the code is sent again; anything before the
+   * banner means the board did take the code (late), which is reported, not run twice.
+   */
   private async chunkedWrite(src: Buffer): Promise<void> {
     const step = 'sending code (raw mode)';
     const size = Math.max(1, this.options.chunkSize);
-    for (let off = 0; off < src.length; off += size) {
-      await this.write(src.subarray(off, off + size), step);
-      if (this.options.chunkDelayMs > 0 && off + size < src.length) await sleep(this.options.chunkDelayMs);
+    let ok: Buffer | undefined;
+    for (let attempt = 0; ok === undefined; attempt++) {
+      for (let off = 0; off < src.length; off += size) {
+        await this.write(src.subarray(off, off + size), step);
+        if (this.options.chunkDelayMs > 0 && off + size < src.length) await sleep(this.options.chunkDelayMs);
+      }
+      await this.write(Buffer.from([EOT]), step);
+      try {
+        ok = await this.reader.readExactly(2, { step: `${step} (waiting for "OK")`, timeoutMs: this.options.timeoutMs });
+      } catch (e) {
+        if (attempt > 0 || !(e instanceof TransportError) || e.received.length > 0 || this.reader.closed) throw e;
+        await this.write(Buffer.from([CTRL_A]), step);
+        const got = await this.reader.readUntil(RAW_BANNER + '>', {
+          step: `${step} (no "OK" to the code: asked for the raw REPL banner to send it again)`,
+          timeoutMs: this.options.timeoutMs,
+        });
+        const before = got.subarray(0, got.length - RAW_BANNER.length - 1);
+        if (Buffer.from(before).toString('latin1').trim() !== '') {
+          throw new TransportError(step, `the device answered the code only after ${this.options.timeoutMs / 1000} s of silence`, got);
+        }
+      }
     }
-    await this.write(Buffer.from([EOT]), step);
-    const ok = await this.reader.readExactly(2, { step: `${step} (waiting for "OK")`, timeoutMs: this.options.timeoutMs });
     if (ok.toString('latin1') !== 'OK') {
       // Show a little more of what came, if it is already here.
       const more = this.reader.takeAll();

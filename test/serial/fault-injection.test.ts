@@ -16,6 +16,8 @@ interface Behaviour {
   onCode?: (code: string, dev: ScriptedDevice) => void;
   /** Send every reply byte by byte, this many ms apart. */
   trickleMs?: number;
+  /** Lose the first "\x04" that ends the code (no flow control; a loaded QEMU micro:bit). */
+  loseFirstEot?: boolean;
 }
 
 /** A small raw REPL: enough protocol for the fault under test. */
@@ -41,6 +43,16 @@ async function device(b: Behaviour): Promise<ScriptedDevice> {
     if (s === '\r\x01') {
       if (!b.noBanner) reply(dev, (b.beforeBanner ?? '\r\n') + BANNER);
       else reply(dev, b.beforeBanner ?? '');
+      return;
+    }
+    if (s === '\x01') {
+      // pyexec.c's raw REPL on Ctrl-A while reading code: drop the line, print the banner.
+      pending = '';
+      reply(dev, BANNER);
+      return;
+    }
+    if (s === '\x04' && b.loseFirstEot) {
+      b.loseFirstEot = false;
       return;
     }
     if (s === '\x05A\x01') {
@@ -276,6 +288,49 @@ describe('raw-paste flow control and fallback', () => {
     await repl.enter();
     const e = await repl.exec('print(1)').catch((x: unknown) => x);
     expectTransportError(e, /^sending code \(raw mode\)/, 'did not answer "OK"', 'ER');
+    await repl.close();
+  });
+
+  it('sends the code again when the "\x04" after it was lost (nothing came back; Ctrl-A shows the board still reading)', async () => {
+    const ran: string[] = [];
+    const dev = await device({
+      loseFirstEot: true,
+      onCode: (c, d) => {
+        ran.push(c);
+        d.send('OK3\r\n\x04\x04>');
+      },
+    });
+    const repl = new RawRepl(dev.stream, { ...fast, rawPaste: false });
+    await repl.enter();
+    const r = await repl.exec('print(1 + 2)');
+    expect(r.stdout).toBe('3\r\n');
+    expect(ran).toEqual(['print(1 + 2)']);
+    expect(dev.written()).toContain('print(1 + 2)\x04\x01print(1 + 2)\x04');
+    await repl.close();
+  });
+
+  it('does not run the code twice when the board answers only after the silence (reports it)', async () => {
+    const ran: string[] = [];
+    let busy = false;
+    const dev = await openScriptedDevice((data, d) => {
+      const s = data.toString('latin1');
+      if (s === '\r\x03\x03') d.send('\r\n>>> ');
+      else if (s === '\r\x01') d.send(BANNER);
+      else if (s === '\x01') {
+        // A board running the code reads the Ctrl-A only when it is back in the raw REPL.
+        if (!busy) d.send(BANNER);
+      } else if (s.endsWith('\x04')) {
+        ran.push(s);
+        busy = true;
+        // Silent for longer than the timeout, then the answer, then the Ctrl-A's banner.
+        setTimeout(() => d.send(`OK3\r\n\x04\x04>${BANNER}`), 600);
+      }
+    });
+    const repl = new RawRepl(dev.stream, { ...fast, rawPaste: false });
+    await repl.enter();
+    const e = await repl.exec('print(1 + 2)').catch((x: unknown) => x);
+    expectTransportError(e, /^sending code \(raw mode\)/, 'answered the code only after', 'OK3');
+    expect(ran).toHaveLength(1);
     await repl.close();
   });
 
