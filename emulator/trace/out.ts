@@ -3,19 +3,26 @@
 // string per line (then joining, then encoding them) cost more than the emulation itself.
 
 const CHUNK = 1 << 16;
+// The first chunk is handed over early (at 4 KiB): the flush path then runs while V8 is still
+// gathering type feedback, before it optimises the writers. A first flush at 64 KiB came after
+// that, and each writer inlined into the runner was deoptimised on it and compiled again.
+const FIRST_CHUNK = 1 << 12;
 const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 
 export class OutBuf {
   private buf = new Uint8Array(CHUNK);
   private len = 0;
+  /** Flush when len would pass this: FIRST_CHUNK until the first flush, then the buffer's size. */
+  private limit = FIRST_CHUNK;
 
   /** `sink` gets each full chunk (a view valid only during the call), and the rest on flush(). */
   constructor(private readonly sink: (chunk: Uint8Array) => void) {}
 
   private room(n: number): void {
-    if (this.len + n > this.buf.length) {
+    if (this.len + n > this.limit) {
       this.flush();
       if (n > this.buf.length) this.buf = new Uint8Array(n);
+      this.limit = this.buf.length;
     }
   }
 
@@ -30,7 +37,10 @@ export class OutBuf {
   }
 
   byte(c: number): void {
-    if (this.len === this.buf.length) this.flush();
+    if (this.len >= this.limit) {
+      this.flush();
+      this.limit = this.buf.length;
+    }
     this.buf[this.len++] = c;
   }
 
