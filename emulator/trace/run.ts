@@ -209,6 +209,92 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
 
   const recorded = recordedRoots(heap, (h) => val(h), trace.formatVersion ?? 1);
 
+  // The operations a replay meets seldom (a collection is one per hundreds of operations),
+  // out of the loop below: V8 optimises the loop (by
+  // on-stack replacement: the function runs once) only after a number of profiler ticks that
+  // grows with its bytecode, restarted at each inline cache that changes in it; with every
+  // case inline that took a twentieth of a churn replay.
+  const rare = (o: TraceOp): void => {
+    switch (o.op) {
+      case 'collect': {
+        const rec = heap.collect('explicit');
+        emit('collect freed=');
+        ob.dec(rec.freed);
+        emit(' finalised=');
+        list(rec.finalised);
+        if (trace.config.weakref) {
+          emit(' weak=');
+          list(rec.weak);
+        }
+        ob.byte(10);
+        break;
+      }
+      case 'realloc': {
+        const p = val(o.h);
+        if (p !== 0 && !heap.isHead(p)) {
+          opName('realloc', o.h);
+          emit('invalid\n');
+          break;
+        }
+        const r = heap.realloc(p, o.size, o.move);
+        if (r !== 0 || o.size === 0) setHandle(o.h, r);
+        if (r !== p) recorded?.born(o.h);
+        opName('realloc', o.h);
+        ptrLine(r);
+        break;
+      }
+      case 'lock':
+        heap.lock();
+        break;
+      case 'unlock':
+        heap.unlock();
+        break;
+      case 'threshold':
+        heap.threshold = o.blocks === null ? THRESHOLD_OFF : o.blocks;
+        break;
+      case 'auto':
+        heap.autoCollect = o.on;
+        break;
+      case 'info': {
+        const f = heap.info();
+        emit(
+          `info total=${f.total} used=${f.used} free=${f.free} max_free=${f.maxFree} n1=${f.num1block} n2=${f.num2block} max_block=${f.maxBlock}\n`,
+        );
+        break;
+      }
+      case 'dump':
+        emit(dumpAllocTable(heap, types));
+        break;
+      case 'nbytes':
+        opName('nbytes', o.h);
+        ob.dec(heap.nbytes(val(o.h)));
+        ob.byte(10);
+        break;
+      case 'stats':
+        emit(`stats collections=${heap.counters.collections}\n`);
+        break;
+      case 'weak': {
+        const p = val(o.h);
+        if (p === 0 || !heap.isHead(p)) {
+          opName('weak', o.h);
+          emit('invalid\n');
+        }
+        else heap.weakrefMark(p);
+        break;
+      }
+      case 'heap':
+        heap.add(o.start, o.end);
+        heapRanges.push([o.start, o.end]);
+        break;
+      case 'xroot':
+        recorded!.xroot(o.slot, val(o.h));
+        break;
+      case 'snapshot':
+        recorded!.snapshot();
+        break;
+    }
+  };
+
   const ops = trace instanceof TraceReader ? null : trace.ops;
   for (let i = 0; ; i++) {
     let o: TraceOp | null | undefined;
@@ -240,20 +326,6 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
           recorded?.died(o.h);
           break;
         }
-        case 'realloc': {
-          const p = val(o.h);
-          if (p !== 0 && !heap.isHead(p)) {
-            opName('realloc', o.h);
-            emit('invalid\n');
-            break;
-          }
-          const r = heap.realloc(p, o.size, o.move);
-          if (r !== 0 || o.size === 0) setHandle(o.h, r);
-          if (r !== p) recorded?.born(o.h);
-          opName('realloc', o.h);
-          ptrLine(r);
-          break;
-        }
         case 'setp': {
           const t = val(o.target);
           store(val(o.h), o.index, t === 0 ? 0 : t + o.off);
@@ -277,68 +349,8 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
         case 'stackw':
           mem.writeWord(m.stackSlot(o.slot), o.value);
           break;
-        case 'collect': {
-          const rec = heap.collect('explicit');
-          emit('collect freed=');
-          ob.dec(rec.freed);
-          emit(' finalised=');
-          list(rec.finalised);
-          if (trace.config.weakref) {
-            emit(' weak=');
-            list(rec.weak);
-          }
-          ob.byte(10);
-          break;
-        }
-        case 'lock':
-          heap.lock();
-          break;
-        case 'unlock':
-          heap.unlock();
-          break;
-        case 'threshold':
-          heap.threshold = o.blocks === null ? THRESHOLD_OFF : o.blocks;
-          break;
-        case 'auto':
-          heap.autoCollect = o.on;
-          break;
-        case 'info': {
-          const f = heap.info();
-          emit(
-            `info total=${f.total} used=${f.used} free=${f.free} max_free=${f.maxFree} n1=${f.num1block} n2=${f.num2block} max_block=${f.maxBlock}\n`,
-          );
-          break;
-        }
-        case 'dump':
-          emit(dumpAllocTable(heap, types));
-          break;
-        case 'nbytes':
-          opName('nbytes', o.h);
-          ob.dec(heap.nbytes(val(o.h)));
-          ob.byte(10);
-          break;
-        case 'stats':
-          emit(`stats collections=${heap.counters.collections}\n`);
-          break;
-        case 'weak': {
-          const p = val(o.h);
-          if (p === 0 || !heap.isHead(p)) {
-            opName('weak', o.h);
-            emit('invalid\n');
-          }
-          else heap.weakrefMark(p);
-          break;
-        }
-        case 'heap':
-          heap.add(o.start, o.end);
-          heapRanges.push([o.start, o.end]);
-          break;
-        case 'xroot':
-          recorded!.xroot(o.slot, val(o.h));
-          break;
-        case 'snapshot':
-          recorded!.snapshot();
-          break;
+        default:
+          rare(o);
       }
     } catch (e) {
       throw fault(e, o.line);
