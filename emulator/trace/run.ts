@@ -207,6 +207,14 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
     }
   };
 
+  // gc_free / gc_realloc of a pointer that is not a block's head (gc.c asserts): `OP NAME = invalid`.
+  const notHead = (op: string, h: number, p: number): boolean => {
+    if (p === 0 || heap.isHead(p)) return false;
+    opName(op, h);
+    emit('invalid\n');
+    return true;
+  };
+
   const recorded = recordedRoots(heap, (h) => val(h), trace.formatVersion ?? 1);
 
   // The operations a replay meets seldom (a collection is one per hundreds of operations),
@@ -231,11 +239,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
       }
       case 'realloc': {
         const p = val(o.h);
-        if (p !== 0 && !heap.isHead(p)) {
-          opName('realloc', o.h);
-          emit('invalid\n');
-          break;
-        }
+        if (notHead('realloc', o.h, p)) break;
         const r = heap.realloc(p, o.size, o.move);
         if (r !== 0 || o.size === 0) setHandle(o.h, r);
         if (r !== p) recorded?.born(o.h);
@@ -318,11 +322,7 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
         }
         case 'free': {
           const p = val(o.h);
-          if (p !== 0 && !heap.isHead(p)) {
-            opName('free', o.h);
-            emit('invalid\n');
-          }
-          else heap.free(p);
+          if (!notHead('free', o.h, p)) heap.free(p);
           recorded?.died(o.h);
           break;
         }
