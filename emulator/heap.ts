@@ -132,6 +132,22 @@ for (let v = 0; v < 256; v++) {
   FULL[v] = ((v | (v >> 1)) & 0x55) === 0x55 ? 1 : 0;
 }
 
+// The same facts for a 32-bit ATB word (16 blocks), from its mask of used blocks: bit 2k set
+// where block k is not FREE (usedBlocks), for the word-wide search and summaries.
+function usedBlocks(w: number): number {
+  return (w | (w >>> 1)) & 0x55555555;
+}
+
+/** Free blocks at the word's start (used != 0). */
+function leadFree(used: number): number {
+  return (31 - Math.clz32(used & -used)) >> 1;
+}
+
+/** Free blocks at the word's end (used != 0). */
+function trailFree(used: number): number {
+  return 15 - ((31 - Math.clz32(used)) >> 1);
+}
+
 // gc_sweep_free_blocks applied to a whole ATB byte at once, for each byte value and
 // incoming free_tail flag (index v | free_tail << 8): the new byte, the outgoing flag,
 // heads freed, blocks freed, and the last block (0..3) left in use, or -1.
@@ -492,13 +508,12 @@ export class GcHeap {
     for (let j = lo; j < hi; ) {
       if (j === wordLo && j < wordHi) {
         for (; j < wordHi; j += 4) {
-          const w = w32[j >> 2]!;
-          const used = (w | (w >>> 1)) & 0x55555555;
+          const used = usedBlocks(w32[j >> 2]!);
           if (used === 0) {
             run += 16;
             continue;
           }
-          run += (31 - Math.clz32(used & -used)) >> 1;
+          run += leadFree(used);
           if (pre < 0) pre = run;
           if (run > max) max = run;
           // The longest free run inside the word: how often f &= f >>> 2 leaves a bit.
@@ -506,7 +521,7 @@ export class GcHeap {
           let inside = 0;
           for (; f !== 0; inside++) f &= f >>> 2;
           if (inside > max) max = inside;
-          run = 15 - ((31 - Math.clz32(used)) >> 1);
+          run = trailFree(used);
         }
         continue;
       }
@@ -546,16 +561,14 @@ export class GcHeap {
     const w32 = a.u32;
     let i = wordFrom;
     for (; i + 4 <= toByte; i += 4) {
-      const w = w32[(off + i) >> 2]!;
-      // Bit 2k set where block k of the word is in use (any kind but FREE).
-      const used = (w | (w >>> 1)) & 0x55555555;
+      const used = usedBlocks(w32[(off + i) >> 2]!);
       if (used === 0x55555555) {
         nFree = 0;
         continue;
       }
       // The run so far and the free blocks at the word's start: the first run of nBlocks
       // may end here (gc.c finds the lowest end block, so this one comes first).
-      const lead = used === 0 ? 16 : (31 - Math.clz32(used & -used)) >> 1;
+      const lead = used === 0 ? 16 : leadFree(used);
       if (nFree + lead >= nBlocks) {
         const end = i * 4 + nBlocks - nFree - 1;
         this.found(end, nBlocks, end >> 2);
@@ -577,7 +590,7 @@ export class GcHeap {
         }
       }
       // The free blocks after the last used one carry over.
-      nFree = 15 - ((31 - Math.clz32(used)) >> 1);
+      nFree = trailFree(used);
     }
     return this.scanByteRange(a, i, toByte, nBlocks, nFree);
   }

@@ -50,8 +50,9 @@ const only = opt('--only')?.split(',');
 const beforeBin = opt('--before');
 const keepEnv = argv.includes('--keep-env');
 const extraCa = process.env.NODE_EXTRA_CA_CERTS;
-const cliEnv: NodeJS.ProcessEnv = { ...process.env };
-if (!keepEnv) delete cliEnv.NODE_EXTRA_CA_CERTS;
+const withoutCa: NodeJS.ProcessEnv = { ...process.env };
+delete withoutCa.NODE_EXTRA_CA_CERTS;
+const cliEnv = keepEnv ? process.env : withoutCa;
 const TIME = '/usr/bin/time';
 
 interface Case {
@@ -279,8 +280,6 @@ const floorRow = (label: string, runs: Run[]): string[] => {
   row[8] = `- / ${f1(Math.max(...runs.map((x) => x.rssMiB)))}`;
   return row;
 };
-const withoutCa: NodeJS.ProcessEnv = { ...process.env };
-delete withoutCa.NODE_EXTRA_CA_CERTS;
 table.push(floorRow('node -e 0', nodeFloor(withoutCa)));
 if (extraCa !== undefined) table.push(floorRow('node -e 0, NODE_EXTRA_CA_CERTS set', nodeFloor(process.env)));
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));

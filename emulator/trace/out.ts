@@ -21,8 +21,10 @@ export class OutBuf {
   private room(n: number): void {
     if (this.len + n > this.limit) {
       this.flush();
-      if (n > this.buf.length) this.buf = new Uint8Array(n);
-      this.limit = this.buf.length;
+      if (n > this.buf.length) {
+        this.buf = new Uint8Array(n);
+        this.limit = n;
+      }
     }
   }
 
@@ -37,10 +39,7 @@ export class OutBuf {
   }
 
   byte(c: number): void {
-    if (this.len >= this.limit) {
-      this.flush();
-      this.limit = this.buf.length;
-    }
+    if (this.len >= this.limit) this.flush();
     this.buf[this.len++] = c;
   }
 
@@ -87,6 +86,8 @@ export class OutBuf {
   }
 
   flush(): void {
+    // (From the first flush on, chunks are the buffer's size.)
+    this.limit = this.buf.length;
     if (this.len === 0) return;
     this.sink(this.buf.subarray(0, this.len));
     this.len = 0;

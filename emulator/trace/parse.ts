@@ -567,34 +567,20 @@ export class TraceReader implements TraceHeader {
     const buf = this.buf;
     const s = this.ts[k]!;
     const len = this.te[k]! - s;
-    // Most lines name a handle of the prefix the last one had (o17 after o12): when the token
-    // starts with that one-letter prefix, then digits that are a known number, that is the id.
-    const table0 = this.lastTable;
-    if (table0 !== null && this.lastPrefix < 256 && buf[s] === this.lastPrefix && len > 1 && len <= 8) {
-      let c = buf[s + 1]!;
-      if (c > 48 && c <= 57) {
-        let num = c - 48;
-        let q = 2;
-        for (; q < len; q++) {
-          c = buf[s + q]!;
-          if (c < 48 || c > 57) break;
-          num = num * 10 + (c - 48);
-        }
-        if (q === len) {
-          const chunk = table0.chunks[num >>> NAME_CHUNK_BITS];
-          if (chunk !== undefined) {
-            const id = chunk[num & (NAME_CHUNK - 1)]!;
-            if (id > 0) return id - 1;
-          }
-        }
-      }
-    }
-    // PREFIX (1-3 letters or _) then digits without a leading zero.
+    // PREFIX (1-3 letters or _) then digits without a leading zero. Most lines name a handle
+    // of the prefix the last one had (o17 after o12): a one-letter prefix equal to it, then a
+    // digit, is taken as it is, without the letter loop.
     let p = 0;
     let prefix = 0;
-    while (p < len && p < 4 && isNameStart(buf[s + p]!)) {
-      prefix |= buf[s + p]! << (8 * p);
-      p++;
+    const c1 = len > 1 ? buf[s + 1]! : 0;
+    if (this.lastPrefix < 256 && buf[s] === this.lastPrefix && c1 >= 48 && c1 <= 57) {
+      p = 1;
+      prefix = this.lastPrefix;
+    } else {
+      while (p < len && p < 4 && isNameStart(buf[s + p]!)) {
+        prefix |= buf[s + p]! << (8 * p);
+        p++;
+      }
     }
     if (p > 0 && p < 4 && p < len && buf[s + p] !== 48 && len - p <= 7) {
       let num = 0;

@@ -218,10 +218,10 @@ export function runTrace(trace: Trace | TraceReader, opts: TraceRunOptions = {})
   const recorded = recordedRoots(heap, (h) => val(h), trace.formatVersion ?? 1);
 
   // The operations a replay meets seldom (a collection is one per hundreds of operations),
-  // out of the loop below: V8 optimises the loop (by
-  // on-stack replacement: the function runs once) only after a number of profiler ticks that
-  // grows with its bytecode, restarted at each inline cache that changes in it; with every
-  // case inline that took a twentieth of a churn replay.
+  // out of the loop below: V8 optimises the loop (by on-stack replacement: the function runs
+  // once) only after a number of profiler ticks that grows with its bytecode, restarted at
+  // each inline cache that changes in it; with every case inline that took a twentieth of a
+  // churn replay.
   const rare = (o: TraceOp): void => {
     switch (o.op) {
       case 'collect': {

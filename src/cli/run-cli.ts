@@ -8,7 +8,6 @@ import { UserError } from '../errors.js';
 import { checkRawArgs, type OptionSets } from './arg-checks.js';
 import { oneLine, reportError } from './report-error.js';
 
-
 export async function runCli(argv: readonly string[]): Promise<number> {
   // Loaded here, not at the top: `mcu-gc trace FILE` runs without yargs (src/cli/main.ts).
   const { default: yargs } = await import('yargs');
