@@ -14,7 +14,8 @@ export interface PortsDirArgs {
 
 /**
  * --ports-dir DIR (repeatable): folders of the user's own board configs, searched before
- * MCU_GC_PORTS and the shipped ports/. Every command that takes --board has it.
+ * MCU_GC_PORTS and the shipped ports/. Every command that takes --board has it (layout, run,
+ * check, boards, compare, capture, record).
  */
 export function withPortsDirOption<T>(y: Argv<T>): Argv<T & PortsDirArgs> {
   return y

@@ -10,6 +10,7 @@ import { buildHeapImage } from '../capture/ram.js';
 import { RamReadError, readRam } from '../capture/ram-device.js';
 import { checkOutputPath, freeName, imageNameFor, saveSnapshot } from '../capture/save.js';
 import { vanishedHeads, verifyImage } from '../capture/verify.js';
+import { withPortsDirOption } from '../boards/options.js';
 import { boardSpecWithElf } from '../elf/board.js';
 import type { FirmwareFacts } from '../elf/firmware.js';
 import { UserError } from '../errors.js';
@@ -76,7 +77,7 @@ const command: CommandModule<object, Args> = {
   command: 'capture',
   describe: 'Save a snapshot of a board\'s heap: gc.collect(), then micropython.mem_info(1), as JSON',
   builder: (y) =>
-    withSerialOptions(
+    withPortsDirOption(withSerialOptions(
       y
         .option('script', { type: 'string', describe: 'local .py file to run first (its globals stay alive, as with mpremote run)' })
         .option('out', { alias: 'o', type: 'string', describe: 'snapshot file (default: capture-<board>-<time>.json here)' })
@@ -90,7 +91,7 @@ const command: CommandModule<object, Args> = {
         .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr for --ram (only on a terminal)' })
         .example('$0 capture --port a0', 'snapshot the heap of /dev/ttyACM0')
         .example('$0 capture -p /dev/ttyUSB0 --script setup.py --ram', 'run setup.py, then snapshot the heap and its bytes'),
-    ) as never,
+    )) as never,
   handler: async (args) => {
     // Everything that can fail locally fails before the board is touched.
     const ramOut = args['ram-out'];

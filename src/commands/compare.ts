@@ -4,7 +4,7 @@
 
 import type { CommandModule } from 'yargs';
 import { BoardError } from '../../emulator/board.js';
-import { type OverrideArgs, overridesFrom, withOverrideOptions } from '../boards/options.js';
+import { type OverrideArgs, overridesFrom, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
 import { UserError } from '../errors.js';
 import { compareDumps, deviceOnlyComparison } from '../compare/compare.js';
 import { type ConfigCheck, checkAgainstConfig, emulatedDump, runTimeAddresses } from '../compare/emulate.js';
@@ -48,7 +48,7 @@ const command: CommandModule<object, Args> = {
   describe: 'Capture a board\'s heap and compare it with the same board emulated from its config',
   builder: (y) =>
     withOutputOptions(
-      withOverrideOptions(
+      withPortsDirOption(withOverrideOptions(
         withSerialOptions(
           y
             .option('board', { alias: 'b', type: 'string', describe: 'board config (see mcu-gc boards); with --elf, default: the board the firmware names' })
@@ -62,7 +62,7 @@ const command: CommandModule<object, Args> = {
             .example('$0 compare --board=qemu --elf firmware.elf -p /dev/pts/4', "your qemu-port build, its heap and roots from the ELF's symbols")
             .example('$0 compare --board=webassembly -p /dev/pts/3 --heap-size 65536 --html cmp.html', 'with the heap size the device was started with'),
         ),
-      ),
+      )),
     ) as never,
   handler: async (args) => {
     // Bad flags and configs fail before the board is touched.

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadBoard } from '../boards/load.js';
+import { withPortsDirOption } from '../boards/options.js';
 import { UserError } from '../errors.js';
 import { exists, readText, writeFileAtomic } from '../io/files.js';
 import { QEMU_MACHINES, type QemuMachineId } from '../qemu/machines.js';
@@ -176,7 +177,7 @@ const command: CommandModule<object, Args> = {
   command: 'record [script]',
   describe: 'Record a Python script\'s heap activity on real firmware (GDB stub) as a trace that run replays on any board',
   builder: (y) =>
-    y
+    withPortsDirOption(y)
       .positional('script', { type: 'string', describe: 'the .py file to run on the firmware' })
       .option('qemu', { type: 'string', describe: 'start this QEMU machine with --firmware, halted at reset (mps2-an385)' })
       .option('firmware', { type: 'string', describe: 'the firmware ELF (with symbols) for --qemu' })
