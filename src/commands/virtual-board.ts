@@ -13,7 +13,7 @@ interface Args {
   fs?: string;
   link?: string;
   banner: boolean;
-  'raw-paste': string;
+  'raw-paste'?: string;
   qemu?: string;
   firmware?: string;
 }
@@ -34,8 +34,8 @@ const command: CommandModule<object, Args> = {
       .option('raw-paste', {
         type: 'string',
         choices: ['accept', 'refuse', 'unsupported'],
-        default: 'accept',
-        describe: 'answer raw-paste requests as v1.14+ (accept), with R\\x00 (refuse), or as pre-v1.14 firmware (unsupported)',
+        // No yargs default: with --qemu an explicit --raw-paste is refused, so it must show.
+        describe: 'answer raw-paste requests as v1.14+ (accept, the default), with R\\x00 (refuse), or as pre-v1.14 firmware (unsupported)',
       })
       .option('qemu', {
         type: 'string',
@@ -49,6 +49,13 @@ const command: CommandModule<object, Args> = {
   handler: async (args) => {
     if (args.firmware !== undefined && args.qemu === undefined) throw new UserError('--firmware goes with --qemu microbit|mps2-an385');
     if (args.qemu !== undefined) {
+      // These shape the WebAssembly board only: real firmware has its heap, flash and raw-paste
+      // support built in (and QEMU prints its own banner). Refused, not silently ignored.
+      const wasmOnly: string[] = (['heap-size', 'memory', 'fs', 'raw-paste'] as const).filter((k) => args[k] !== undefined);
+      if (args.banner) wasmOnly.push('banner');
+      if (wasmOnly.length > 0) {
+        throw new UserError(`--${wasmOnly[0]}: not with --qemu (it shapes the WebAssembly board; the firmware under QEMU has its own heap, flash and raw REPL)`);
+      }
       await serveQemuBoard({ machine: args.qemu, ...(args.firmware !== undefined ? { firmware: args.firmware } : {}), ...(args.link !== undefined ? { link: args.link } : {}) });
       return;
     }
@@ -58,7 +65,7 @@ const command: CommandModule<object, Args> = {
       fs: args.fs,
       link: args.link,
       banner: args.banner,
-      rawPaste: args['raw-paste'] as 'accept' | 'refuse' | 'unsupported',
+      rawPaste: (args['raw-paste'] ?? 'accept') as 'accept' | 'refuse' | 'unsupported',
     });
   },
 };
