@@ -8,5 +8,7 @@ export default defineConfig({
     // Serial-port and virtual-board tests open real ptys: keep files in separate processes.
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
+    // Fails the run if it leaves mcu-gc* folders behind in os.tmpdir().
+    globalSetup: ['./test/temp-leaks.ts'],
   },
 });

@@ -19,7 +19,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,12 +154,17 @@ function readSource(profile: OracleProfile): string {
 function hasCompiler(args: string[]): boolean {
   const dir = join(tmpdir(), `mcu-gc-cc-probe-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const src = join(dir, 'p.c');
-  writeFileSync(src, 'int main(void){return sizeof(void*) == 0;}\n');
-  const bin = join(dir, `p${args.join('')}`);
-  const r = spawnSync('cc', [...args, src, '-o', bin], { encoding: 'utf8' });
-  if (r.status !== 0) return false;
-  return spawnSync(bin).status === 0;
+  // The probe's program is of no use once it has run (unlike the build folders below, a cache).
+  try {
+    const src = join(dir, 'p.c');
+    writeFileSync(src, 'int main(void){return sizeof(void*) == 0;}\n');
+    const bin = join(dir, `p${args.join('')}`);
+    const r = spawnSync('cc', [...args, src, '-o', bin], { encoding: 'utf8' });
+    if (r.status !== 0) return false;
+    return spawnSync(bin).status === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const availability = new Map<OracleProfile, string | null>();

@@ -2,8 +2,7 @@
 // errors and raw-dump conversion — on heaps captured from the WebAssembly MicroPython.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstDevice, emulateCollect } from '../../emulator/analysis/collect.js';
@@ -14,6 +13,7 @@ import { type HeapImage, loadImage } from '../../emulator/image.js';
 import { exportGraph } from '../../src/graph/export.js';
 import { parseImage, serializeImage } from '../../src/image/format.js';
 import { type WasmDump, WasmBoard } from '../../src/wasm/capture.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(__dirname, '../../bin/mcu-gc.js');
 let before: WasmDump;
@@ -177,7 +177,7 @@ describe('graph export', () => {
 });
 
 describe('image files and the CLI', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcugc-analysis-'));
+  const dir = tempDir('mcugc-analysis-');
   const run = (...args: string[]): { code: number; out: string; err: string } => {
     const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
     return { code: r.status ?? -1, out: r.stdout, err: r.stderr };

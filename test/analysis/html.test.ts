@@ -4,14 +4,14 @@
 // (install: apt-get install -y chromium).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadImage } from '../../emulator/image.js';
 import { renderHtml, scriptJson } from '../../src/html/page.js';
 import { serializeImage } from '../../src/image/format.js';
 import { type WasmDump, WasmBoard } from '../../src/wasm/capture.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CLI = join(__dirname, '../../bin/mcu-gc.js');
@@ -39,7 +39,7 @@ beforeAll(async () => {
   const out = b.run('keep = [i * 0.5 for i in range(30)]\nnames = [str(i) * 9 for i in range(400)]\nnames = names[::3]\nprint("ID", id(keep))').output;
   nums = Number(/ID (\d+)/.exec(out)![1]);
   cap = b.capture('');
-  dir = mkdtempSync(join(tmpdir(), 'mcugc-html-'));
+  dir = tempDir('mcugc-html-');
   // A crafted image: the root range name (free text in the format) carries markup.
   const img = { ...cap.image, roots: cap.image.roots.map((r) => ({ ...r, name: EVIL })) };
   const imgFile = join(dir, `heap<script>alert(1)<svg onload=x>.json`);

@@ -4,17 +4,17 @@
 // frees every head, and --after passed with everything "freed by the emulator only").
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulateCollect } from '../../emulator/analysis/collect.js';
 import type { HeapImage } from '../../emulator/image.js';
 import { serializeImage } from '../../src/image/format.js';
 import { WasmBoard } from '../../src/wasm/capture.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
-const dir = mkdtempSync(join(tmpdir(), 'mcugc-noroots-'));
+const dir = tempDir('mcugc-noroots-');
 const run = (...args: string[]): { code: number; out: string; err: string } => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };

@@ -2,16 +2,16 @@
 // start and version in words with exit 1; --junit output read back with a real XML parser
 // (fast-xml-parser) as a CI system would; --shard/--merge give the unsharded result.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { TINY_M0_YAML } from '../helpers/boards.js';
+import { tempDir } from '../helpers/temp.js';
 
 const bin = new URL('../../bin/mcu-gc.js', import.meta.url).pathname;
 const vectors = new URL('../conformance/vectors/', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-check-'));
+const dir = tempDir('mcu-gc-check-');
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });

@@ -2,14 +2,14 @@
 // `extends` a shipped board, both by path; folders given with --ports-dir and
 // MCU_GC_PORTS; a broken file in such a folder breaks only the commands that use it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TINY_M0_YAML } from '../helpers/boards.js';
+import { tempDir } from '../helpers/temp.js';
 
 const bin = new URL('../../bin/mcu-gc.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-boards-'));
+const dir = tempDir('mcu-gc-boards-');
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, ...env } });

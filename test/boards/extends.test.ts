@@ -1,13 +1,13 @@
 // The `extends` merge rules, as the README states them, through the loader (in-process).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildBoard } from '../../emulator/board.js';
 import { mkdirSync } from 'node:fs';
 import { boardEntries, loadBoard, loadBoardFile, setPortsDirs } from '../../src/boards/load.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-extends-'));
+const dir = tempDir('mcu-gc-extends-');
 let n = 0;
 function file(text: string, name = `b${n++}.yaml`): string {
   const p = join(dir, name);

@@ -1,11 +1,11 @@
 // The capture / compare / diff commands end to end: the built CLI in a child process, the
 // virtual board (real WebAssembly MicroPython on a real pty) as the device.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualBoard, type VirtualBoard } from '../../src/virtual-board/board.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 
@@ -20,7 +20,7 @@ function cli(args: string[], cwd: string, env: Record<string, string> = {}): Pro
 
 // Two virtual boards in one process break the first one (the wasm build keeps module-level
 // state), so each describe runs its own board, one after the other.
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-capture-'));
+const dir = tempDir('mcu-gc-capture-');
 
 describe('against a board with the webassembly config\'s heap (loadMicroPython\'s 1 MiB)', () => {
   let big: VirtualBoard;

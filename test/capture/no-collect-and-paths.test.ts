@@ -3,8 +3,7 @@
 // own) and does not claim a gc.collect() ran; output paths are checked before any device work.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureSnapshot } from '../../src/capture/device.js';
@@ -12,6 +11,7 @@ import { snapshotSummary } from '../../src/compare/summary.js';
 import type { QemuInstance } from '../../src/qemu/launch.js';
 import { openRawRepl } from '../../src/serial/open.js';
 import { bootQemu, qemuSkipReason } from '../helpers/qemu.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 
@@ -25,7 +25,7 @@ function cli(args: string[], cwd: string): Promise<{ code: number; stdout: strin
 }
 
 describe('output paths are checked before the board is touched', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-paths-'));
+  const dir = tempDir('mcu-gc-paths-');
   // No such port: had the paths been checked only after the device work, the port error
   // would come first.
   const port = join(dir, 'no-such-tty');

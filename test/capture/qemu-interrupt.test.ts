@@ -3,12 +3,12 @@
 // is kept, and the very next commands work (they used to fail: the board kept streaming).
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QemuInstance } from '../../src/qemu/launch.js';
 import { bootQemu, qemuSkipReason } from '../helpers/qemu.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 // The micro:bit firmware's UART input buffer is small: under a loaded QEMU, 256-byte chunks of
@@ -57,7 +57,7 @@ describe.skipIf(skip)(`Ctrl-C during capture --ram (micro:bit under QEMU)${skip 
     const outcomes = new Set<string>();
     // A few points in the read: while its commands are sent and while they run.
     for (const delay of [20, 150, 400]) {
-      const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-sigint-'));
+      const dir = tempDir('mcu-gc-sigint-');
       const r = await interruptedCapture(q.tty, dir, delay);
       expect(r.stderr).not.toMatch(/internal error/);
       if (r.code === 130) {

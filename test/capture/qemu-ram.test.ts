@@ -6,8 +6,7 @@
 // same command, right after the read), on a heap that holds garbage.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulateCollect } from '../../emulator/analysis/collect.js';
@@ -18,6 +17,7 @@ import { deviceDumpText } from '../../src/image/report.js';
 import type { QemuInstance } from '../../src/qemu/launch.js';
 import type { QemuMachineId } from '../../src/qemu/machines.js';
 import { SHARED_QEMU_ELF, bootQemu, qemuSkipReason } from '../helpers/qemu.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 
@@ -59,7 +59,7 @@ for (const c of CASES) {
   const skip = qemuSkipReason(c.machine);
   describe.skipIf(skip)(`capture --ram + analyze on ${c.title}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     let q: QemuInstance;
-    const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-qemu-ram-'));
+    const dir = tempDir('mcu-gc-qemu-ram-');
     beforeAll(async () => {
       q = await bootQemu(c.machine);
       writeFileSync(join(dir, 'garbage.py'), garbage(c.machine === 'microbit') + '\n');

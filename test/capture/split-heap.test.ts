@@ -3,20 +3,20 @@
 // analyze runs on it (it used to end in "internal error" when a collection emptied an area).
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImage } from '../../src/image/format.js';
 import { startVirtualBoard, type VirtualBoard } from '../../src/virtual-board/board.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 const run = promisify(execFile);
 
 describe('capture --ram of a split heap (virtual WebAssembly board, 16 KiB grown)', () => {
   let board: VirtualBoard;
-  const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-split-'));
+  const dir = tempDir('mcu-gc-split-');
   beforeAll(async () => {
     // A 16 KiB heap in 1 MiB of memory: split-heap-auto grows it into new areas.
     board = await startVirtualBoard({ heapSize: 16 * 1024, memory: 1024 * 1024 });

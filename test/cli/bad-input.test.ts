@@ -1,8 +1,7 @@
 // Issue 12: every bad input found by hand or by the fuzzer gets one line on stderr saying
 // what and where, exit 2 (1 for a failed check), never `internal error`. Each case here
 // failed before its fix (most ended in `internal error`, exit 70, or were silently accepted).
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serializeImage } from '../../src/image/format.js';
@@ -15,9 +14,10 @@ import { reportError } from '../../src/cli/report-error.js';
 import { progressBar } from '../../src/report/progress.js';
 import { checkText } from '../../src/image/report.js';
 import { UserError } from '../../src/errors.js';
+import { tempDir } from '../helpers/temp.js';
 import { cli, problemsOf, type CliRun } from './run-in-process.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-bad-'));
+const dir = tempDir('mcu-gc-bad-');
 const vectors = new URL('../conformance/vectors/', import.meta.url).pathname;
 const dumps = new URL('../memdump/fixtures/', import.meta.url).pathname;
 
@@ -242,14 +242,14 @@ describe('dumps and vectors', () => {
   });
 
   it('conformance on a broken trace reports the trace error, exit 2 (was: FAIL, exit 1)', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'mcu-gc-conf-'));
+    const d = tempDir('mcu-gc-conf-');
     writeFileSync(join(d, 'x.trace'), 'gc v1.27\nheap 0x1000 0x2000\nfrob a\n');
     writeFileSync(join(d, 'x.expected'), '');
     expect(oneLineError(await cli(['conformance', d]))).toBe(`${join(d, 'x.trace')}:3:1: unknown operation 'frob' (byte 28)`);
   });
 
   it('conformance of good vectors still passes', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'mcu-gc-conf-'));
+    const d = tempDir('mcu-gc-conf-');
     for (const f of ['basic-1000.trace', 'basic-1000.expected', 'layout-1000.trace', 'layout-1000.expected']) writeFileSync(join(d, f), readFileSync(join(vectors, f)));
     const r = await cli(['conformance', d]);
     expect(r.out).toBe('2 passed, 0 failed\n');

@@ -3,11 +3,11 @@
 // Ctrl-C, and the board listed by `mcu-gc ports`.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualBoard, type VirtualBoard } from '../../src/virtual-board/board.js';
+import { tempDir } from '../helpers/temp.js';
 import { mpremote, mpremoteMissing } from './python-clients.js';
 
 const missing = mpremoteMissing();
@@ -20,7 +20,7 @@ describe.skipIf(missing !== undefined)('mpremote against the virtual board', () 
   let dir: string;
   let flash: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcu-gc-mpremote-'));
+    dir = tempDir('mcu-gc-mpremote-');
     flash = join(dir, 'flash');
     // A registry of our own, so that `mcu-gc ports` below lists exactly this board.
     process.env.MCU_GC_RUNTIME_DIR = join(dir, 'run');

@@ -3,16 +3,16 @@
 // skipped with the reason when there is none.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { boardSpecWithElf } from '../../src/elf/board.js';
 import { loadFirmware } from '../../src/elf/firmware.js';
 import { buildBoard } from '../../emulator/board.js';
+import { tempDir } from '../helpers/temp.js';
 
 function buildElf(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-elf-'));
+  const dir = tempDir('mcu-gc-elf-');
   writeFileSync(join(dir, 'fw.c'), 'const char banner[] = "MicroPython v1.22.2 on 2024-02-22; Raspberry Pi Pico with RP2040";\nvoid _start(void) {}\n');
   const out = join(dir, 'fw.elf');
   try {

@@ -1,14 +1,14 @@
 // Bad traces fail with one line, FILE:LINE:COL: message (byte N), exit 2, no stack trace.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TraceReader, runTrace } from '../../emulator/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 const bin = new URL('../../bin/mcu-gc.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-trace-'));
+const dir = tempDir('mcu-gc-trace-');
 
 function run(name: string, text: string | Buffer) {
   const file = join(dir, name);

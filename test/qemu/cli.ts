@@ -1,15 +1,14 @@
 // Runs the built CLI (dist/) as a user does, for the tests against firmware under QEMU.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 // Each test file's commands run in a folder of their own: a compare that a loaded board
 // leaves incomplete still saves what arrived (nothing captured is lost), and that file
-// belongs in a temporary folder, not in the checkout.
-const CWD = mkdtempSync(join(tmpdir(), 'mcu-gc-qemu-cli-'));
+// belongs in a temporary folder, not in the checkout (removed when the test file finishes).
+const CWD = tempDir('mcu-gc-qemu-cli-');
 
 export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

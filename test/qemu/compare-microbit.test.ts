@@ -2,12 +2,12 @@
 // match with no flags; a wrong placement explained, with flags that then match; a wrong board
 // reported as another platform before any flag; compare --script keeps the device's tables.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QemuInstance } from '../../src/qemu/launch.js';
 import { bootQemu, qemuSkipReason } from '../helpers/qemu.js';
+import { tempDir } from '../helpers/temp.js';
 import { cli, suggestedFlags } from './cli.js';
 
 const skip = qemuSkipReason('microbit');
@@ -65,7 +65,7 @@ describe.skipIf(skip)(`compare against micro:bit MicroPython under QEMU${skip ? 
   });
 
   it('compare --script: the device tables are kept; the emulator has no counterpart, said so (not zeros)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-cmp-'));
+    const dir = tempDir('mcu-gc-cmp-');
     const script = join(dir, 'grow.py');
     writeFileSync(script, 'keep = [bytearray(40) for i in range(20)]\n');
     const r = await cli(['compare', '--board=microbit', '--script', script, '--port', q.tty, '--no-save']);

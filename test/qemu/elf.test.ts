@@ -1,17 +1,17 @@
 // The ELF reader on MicroPython's real v1.27.0 qemu-port firmware: the symbols that
 // reference/real-firmware.md lists (read there with arm-none-eabi-nm).
 
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readElf, typeObjects } from '../../src/elf/read.js';
 import { UserError } from '../../src/errors.js';
 import { SHARED_QEMU_ELF } from '../helpers/qemu.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('readElf', () => {
   it('refuses a file that is not an ELF with one line naming it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-elf-'));
+    const dir = tempDir('mcu-gc-elf-');
     const hex = join(dir, 'firmware.hex');
     writeFileSync(hex, ':020000040000FA\n');
     await expect(readElf(hex)).rejects.toThrow(UserError);
@@ -23,7 +23,7 @@ describe('readElf', () => {
   });
 
   it('refuses a truncated ELF without crashing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-elf-'));
+    const dir = tempDir('mcu-gc-elf-');
     const f = join(dir, 'cut.elf');
     writeFileSync(f, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 40, 0]));
     await expect(readElf(f)).rejects.toThrow(UserError);

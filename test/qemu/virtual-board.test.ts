@@ -2,12 +2,12 @@
 // firmware through the --link, and SIGTERM stops QEMU (by its pid) and removes the link.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHARED_QEMU_ELF, qemuSkipReason, processAlive as alive } from '../helpers/qemu.js';
 import { CLI, runCli as cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 
 
@@ -47,7 +47,7 @@ for (const machine of ['microbit', 'mps2-an385'] as const) {
   const skip = qemuSkipReason(machine);
   describe.skipIf(skip)(`virtual-board --qemu ${machine}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     it('prints the tty, serves a client through --link, and SIGTERM stops QEMU and removes the link', async () => {
-      const link = join(mkdtempSync(join(tmpdir(), 'mcu-gc-vbq-')), 'board');
+      const link = join(tempDir('mcu-gc-vbq-'), 'board');
       const args = ['--qemu', machine, '--link', link, ...(machine === 'mps2-an385' ? ['--firmware', SHARED_QEMU_ELF] : [])];
       const b = await startBoard(args);
       let qemuPid = 0;

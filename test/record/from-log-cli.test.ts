@@ -1,17 +1,17 @@
 // mcu-gc record --from-log: a MICROPY_DEBUG_VERBOSE log to a trace file that run replays;
 // an existing output is not replaced without --force.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli as cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 
 
 describe('record --from-log', () => {
   it('writes a replayable trace, and keeps an existing one without --force', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-fromlog-'));
+    const dir = tempDir('mcu-gc-fromlog-');
     const log = join(dir, 'boot.log');
     writeFileSync(
       log,

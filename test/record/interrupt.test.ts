@@ -2,18 +2,18 @@
 // Ctrl-C: the recording ends, and what was recorded is written as a valid trace that replays.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QemuInstance } from '../../src/qemu/launch.js';
 import { parseTrace } from '../../emulator/trace/parse.js';
 import { runTrace } from '../../emulator/trace/run.js';
 import { bootQemu, qemuSkipReason, SHARED_QEMU_ELF } from '../helpers/qemu.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 const skip = qemuSkipReason('mps2-an385');
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-record-int-'));
+const dir = tempDir('mcu-gc-record-int-');
 const script = join(dir, 'forever.py');
 const trace = join(dir, 'forever.trace');
 // Prints once it runs, then allocates until interrupted (QEMU's UART has no Ctrl-C).

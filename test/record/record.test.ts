@@ -3,11 +3,11 @@
 // the command prints) and on other boards. Skipped without qemu-system-arm or ../shared.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { qemuSkipReason, SHARED_QEMU_ELF } from '../helpers/qemu.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 
@@ -21,7 +21,7 @@ function cli(args: string[], timeout = 240_000): Promise<{ code: number; stdout:
 }
 
 const skip = qemuSkipReason('mps2-an385');
-const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-record-'));
+const dir = tempDir('mcu-gc-record-');
 const script = join(dir, 'small.py');
 const trace = join(dir, 'small.trace');
 

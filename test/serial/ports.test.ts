@@ -1,12 +1,12 @@
 // Port selection (mpremote's connect grammar) and udev-free port listing from sysfs.
 
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { candidatePaths, formatPortTable, listPorts, parsePortSpec, sortPorts, type SerialPortEntry } from '../../src/serial/ports.js';
 import { listPortsFromSysfs } from '../../src/serial/sysfs-ports.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('port spec grammar', () => {
   it('parses auto, list/devs, id:, port: and bare paths', () => {
@@ -84,7 +84,7 @@ describe('choosing among listed ports', () => {
 describe('listing from sysfs without udev', () => {
   /** A fake /dev + /sys: an rp2 on ttyACM0 (cdc_acm), a CP2102 on ttyUSB0 (usb-serial), a platform ttyS0. */
   function fakeTree(): { dev: string; sys: string } {
-    const root = mkdtempSync(join(tmpdir(), 'mcu-gc-sysfs-'));
+    const root = tempDir('mcu-gc-sysfs-');
     const dev = join(root, 'dev');
     const sys = join(root, 'sys');
     mkdirSync(join(dev, 'serial', 'by-id'), { recursive: true });

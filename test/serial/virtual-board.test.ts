@@ -2,13 +2,13 @@
 // real MicroPython (the WebAssembly build) behind that pty.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawRepl } from '../../src/serial/open.js';
 import type { RawRepl } from '../../src/serial/raw-repl.js';
 import { startVirtualBoard, type VirtualBoard } from '../../src/virtual-board/board.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
 
@@ -164,7 +164,7 @@ describe('mcu-gc exec / run-script / ports through the CLI binary', () => {
   let board: VirtualBoard;
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcu-gc-serial-'));
+    dir = tempDir('mcu-gc-serial-');
     board = await startVirtualBoard({ link: join(dir, 'board') });
   });
   afterAll(() => board?.close());

@@ -2,14 +2,14 @@
 // patch of the wasm binary, and the registry behind `mcu-gc ports`.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMSCRIPTEN_ERRNO, toMicroPythonErrno } from '../../src/virtual-board/errno.js';
 import { listRunningBoards, registerBoard } from '../../src/virtual-board/registry.js';
 import { readMemorySection, withFixedSharedMemory } from '../../src/virtual-board/wasm-patch.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('errno translation', () => {
   it("maps Emscripten's numbers to MicroPython's (Linux) ones", () => {
@@ -46,7 +46,7 @@ describe('the running-boards registry', () => {
   let saved: string | undefined;
   beforeEach(() => {
     saved = process.env.MCU_GC_RUNTIME_DIR;
-    dir = mkdtempSync(join(tmpdir(), 'mcu-gc-registry-'));
+    dir = tempDir('mcu-gc-registry-');
     process.env.MCU_GC_RUNTIME_DIR = dir;
   });
   afterEach(() => {
