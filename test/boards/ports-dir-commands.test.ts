@@ -2,15 +2,15 @@
 // extends a shipped board) is found by compare, capture and record as it is by run/layout/check.
 // compare and capture talk to the real WebAssembly MicroPython behind a pty (virtual board).
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualBoard, type VirtualBoard } from '../../src/virtual-board/board.js';
 import { runCli as cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('--ports-dir on compare, capture and record', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcu-gc-portsdir-'));
+  const dir = tempDir('mcu-gc-portsdir-');
   const boards = join(dir, 'boards');
   let board: VirtualBoard;
 
@@ -24,7 +24,6 @@ describe('--ports-dir on compare, capture and record', () => {
   });
   afterAll(async () => {
     await board?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('compare --board from a --ports-dir folder: exact layout match, the user config named', async () => {

@@ -8,7 +8,8 @@ import { loadBoard } from '../../src/boards/load.js';
 
 async function realMemInfo(heapsize: number): Promise<string> {
   let out = '';
-  const mp = await loadMicroPython({ heapsize, stdout: (s: string) => (out += s + '\n') });
+  // Lines arrive as strings (linebuffer, the default); the typings also allow raw bytes.
+  const mp = await loadMicroPython({ heapsize, stdout: (s: string | Uint8Array) => (out += (typeof s === 'string' ? s : new TextDecoder().decode(s)) + '\n') });
   mp.runPython('import micropython, gc\nmicropython.mem_info(1)\nprint("threshold", gc.threshold())');
   return out;
 }
