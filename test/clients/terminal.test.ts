@@ -45,15 +45,30 @@ describe.skipIf(missing !== undefined)('picocom in tmux', () => {
   });
 
   it('prints each line at the left margin and stops a loop on Ctrl-C', async () => {
-    tmux('send-keys', '-t', 'vb', 'Enter');
-    await screenWhen((s) => s.includes('>>>'));
+    // An Enter typed before picocom has the tty open is lost: type it again each second until
+    // the prompt shows (a person would too).
+    let typed = 0;
+    await screenWhen((s) => {
+      if (s.includes('>>>')) return true;
+      if (typed++ % 10 === 0) tmux('send-keys', '-t', 'vb', 'Enter');
+      return false;
+    });
     tmux('send-keys', '-t', 'vb', 'for i in range(3): print("line", i)', 'Enter', 'Enter');
     const screen = await screenWhen((s) => s.includes('line 2'));
     // With bare "\n" the terminal would start each line where the last one ended.
     expect(screen.split('\n').filter((l) => /line \d/.test(l) && !l.includes('print'))).toEqual(['line 0', 'line 1', 'line 2']);
 
     tmux('send-keys', '-t', 'vb', 'while True: pass', 'Enter', 'Enter');
-    await screenWhen((s) => s.includes('while True: pass'));
+    // Ctrl-C only once the loop runs: typed at the '...' prompt it would cancel the input
+    // instead. The board has taken the second Enter when the cursor has left the '...' line.
+    await screenWhen((s) => {
+      let cont = -1;
+      s.split('\n').forEach((l, i) => {
+        if (l.startsWith('...')) cont = i;
+      });
+      return s.includes('while True: pass') && cont >= 0 && Number(tmux('display-message', '-p', '-t', 'vb', '#{cursor_y}').trim()) > cont;
+    });
+    await new Promise((r) => setTimeout(r, 200));
     tmux('send-keys', '-t', 'vb', 'C-c');
     const after = await screenWhen((s) => /KeyboardInterrupt: *\n>>> *$/.test(s.trimEnd() + ' '));
     // Raised inside the running loop (a Ctrl-C at an idle prompt prints no traceback).
