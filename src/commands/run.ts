@@ -92,6 +92,9 @@ function runOne(boardName: string | BoardSpec, args: Args, overrideArgs: Overrid
     }
   }
   if (exists(wl)) return runTraceFile(wl, boardName, overrideArgs, showProgress, pacing);
+  // Written as a path (a folder part or a file extension): say the file is missing, as
+  // mpremote run does, rather than list the built-ins.
+  if (/[\\/]|\.[A-Za-z0-9]+$/.test(wl)) throw new UserError(`${wl}: cannot read: no such file or directory`);
   throw new UserError(`workload '${wl}' is neither a built-in (${listWorkloads().map((w) => w.name).join(', ')}) nor a gctrace file`);
 }
 

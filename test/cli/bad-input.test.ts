@@ -97,6 +97,14 @@ describe('files and folders', () => {
     expect(oneLineError(await cli(['trace', dir]))).toBe(`${dir}: cannot read: is a directory`);
   });
 
+  it('run with a missing trace file names the file (was: "neither a built-in (…) nor a gctrace file")', async () => {
+    const missing = join(dir, 'nope.trace');
+    expect(oneLineError(await cli(['run', '--board=esp32', missing]))).toBe(`${missing}: cannot read: no such file or directory`);
+    expect(oneLineError(await cli(['run', '--board=esp32', 'nope.trace']))).toBe('nope.trace: cannot read: no such file or directory');
+    // A bare word is still taken for a mistyped built-in.
+    expect(oneLineError(await cli(['run', '--board=esp32', 'sensorlogger']))).toMatch(/^workload 'sensorlogger' is neither a built-in \(sensor-logger, /);
+  });
+
   it('a read-only file system is named as such; write errors name the user\'s file, never the temporary one', () => {
     expect(describeFsError(Object.assign(new Error("EROFS: read-only file system, open '/x/.out.json.1.2.tmp'"), { code: 'EROFS' }))).toBe('read-only file system');
     writeFileSync(join(dir, 'placeholder'), '');
