@@ -148,6 +148,19 @@ function knownIds(): string {
   return [...new Set(boardEntries().map((e) => e.id))].sort().join(', ');
 }
 
+/**
+ * Boards whose id or an alias contains `name`, or is contained in it (case-insensitive, '_'
+ * and '-' alike), for a "did you mean": `--board=rp2` names a family, not a board, and
+ * `--board=RPI_PICO2_W` a variant whose heap is its base board's.
+ */
+function nearIds(name: string): string[] {
+  const norm = (x: string) => x.toLowerCase().replace(/_/g, '-');
+  const want = norm(name);
+  if (want.length < 2) return [];
+  const near = (n: string) => norm(n).includes(want) || (n.length >= 4 && want.includes(norm(n)));
+  return [...new Set(boardEntries().filter((e) => [e.id, ...e.aliases].some(near)).map((e) => e.id))].sort();
+}
+
 function keyPath(path: ReadonlyArray<PropertyKey>): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
@@ -381,5 +394,7 @@ export function loadBoard(nameOrPath: string): BoardSpec {
   if (looksLikePath(nameOrPath)) return loadBoardFile(nameOrPath);
   const e = findEntry(nameOrPath);
   if (e) return loadEntry(e);
-  throw new UserError(`unknown board '${nameOrPath}' (known: ${knownIds()}; or give a path such as ./my-board.yaml)`);
+  const near = nearIds(nameOrPath);
+  const hint = near.length > 0 ? `did you mean ${near.join(', ')}? ` : '';
+  throw new UserError(`unknown board '${nameOrPath}' (${hint}known: ${knownIds()}; or give a path such as ./my-board.yaml)`);
 }

@@ -65,7 +65,12 @@ describe('board config validation', () => {
   });
 
   it('unknown board names list the known ids; MicroPython board names are aliases', () => {
-    expect(() => loadBoard('ESP32_NOPE')).toThrow(/unknown board 'ESP32_NOPE' \(known: .*esp32,.*rp2-pico.*\)/);
+    expect(() => loadBoard('NOPE')).toThrow(/unknown board 'NOPE' \(known: .*esp32,.*rp2-pico.*\)/);
+    // A family or a variant: the boards it names come first.
+    expect(() => loadBoard('ESP32_NOPE')).toThrow(/unknown board 'ESP32_NOPE' \(did you mean esp32\? known: .*esp32,.*rp2-pico.*\)/);
+    expect(() => loadBoard('rp2')).toThrow(/unknown board 'rp2' \(did you mean rp2-pico, rp2-pico2, rp2-pico2-psram\? known: /);
+    expect(() => loadBoard('RPI_PICO2_W')).toThrow(/unknown board 'RPI_PICO2_W' \(did you mean rp2-pico, rp2-pico2\? known: /);
+    expect(() => loadBoard('x')).toThrow(/unknown board 'x' \(known: /);
     expect(loadBoard('ESP32_GENERIC').id).toBe('esp32');
     expect(loadBoard('rpi_pico').id).toBe('rp2-pico');
     expect(loadBoard('PYBV11').id).toBe('pyboard');
