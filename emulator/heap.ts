@@ -138,6 +138,11 @@ function usedBlocks(w: number): number {
   return (w | (w >>> 1)) & 0x55555555;
 }
 
+/** The first 32-bit-aligned ATB byte index at or after `at`, but not past `limit`. */
+function wordAligned(at: number, limit: number): number {
+  return Math.min(limit, at + ((4 - (at & 3)) & 3));
+}
+
 /** Free blocks at the word's start (used != 0). */
 function leadFree(used: number): number {
   return (31 - Math.clz32(used & -used)) >> 1;
@@ -500,7 +505,7 @@ export class GcHeap {
     const lo = a.atbOff + c * INDEX_CHUNK_BYTES;
     const hi = a.atbOff + Math.min(a.atbLen, (c + 1) * INDEX_CHUNK_BYTES);
     // Whole 32-bit words from the first aligned one, the bytes around them one at a time.
-    const wordLo = Math.min(hi, lo + ((4 - (lo & 3)) & 3));
+    const wordLo = wordAligned(lo, hi);
     const wordHi = wordLo + ((hi - wordLo) & ~3);
     let run = 0;
     let pre = -1;
@@ -555,7 +560,7 @@ export class GcHeap {
     // byte by byte.
     if (nFreeIn >= nBlocks) return this.scanByteRange(a, fromByte, toByte, nBlocks, nFreeIn);
     const off = a.atbOff;
-    const wordFrom = Math.min(toByte, fromByte + ((4 - ((off + fromByte) & 3)) & 3));
+    const wordFrom = wordAligned(off + fromByte, off + toByte) - off;
     let nFree = this.scanByteRange(a, fromByte, wordFrom, nBlocks, nFreeIn);
     if (nFree < 0) return -1;
     const w32 = a.u32;

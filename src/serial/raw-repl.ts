@@ -70,8 +70,8 @@ export interface ExecResult {
 
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n';
 const EOT = 0x04;
-const CTRL_A = 0x01;
-const EOT_BYTES = Uint8Array.of(EOT);
+const EOT_BYTES = Buffer.of(EOT);
+const CTRL_A_BYTES = Buffer.of(0x01);
 
 const DEFAULTS: Required<RawReplOptions> = {
   timeoutMs: 10_000,
@@ -140,7 +140,7 @@ export class RawRepl {
     const step = 'soft reset';
     this.requireRaw(step);
     await this.awaitPrompt(step);
-    await this.write(Buffer.from([EOT]), step);
+    await this.write(EOT_BYTES, step);
     this.atPrompt = false;
     const wait = { timeoutMs: this.options.timeoutMs, overallMs: this.options.enterTimeoutMs };
     await this.reader.readUntil('soft reboot\r\n', { step: `${step} (waiting for "soft reboot")`, ...wait });
@@ -255,7 +255,7 @@ export class RawRepl {
         else if (b[0] === EOT) {
           // The device ended reception early (compile error, or it saw Ctrl-C): it
           // expects "\x04" back and will then report the error as usual.
-          await this.write(Buffer.from([EOT]), step);
+          await this.write(EOT_BYTES, step);
           return;
         } else {
           throw new TransportError(step, `unexpected byte 0x${b[0]!.toString(16).padStart(2, '0')} during raw paste at byte ${off} of ${src.length}`, b);
@@ -266,7 +266,7 @@ export class RawRepl {
       off += n;
       remain -= n;
     }
-    await this.write(Buffer.from([EOT]), step);
+    await this.write(EOT_BYTES, step);
     // The device answers "\x04" once it has compiled everything; credits may come first.
     const tail = await this.reader.readUntil(EOT_BYTES, { step: `${step} (waiting for the device to acknowledge the end of the code)`, ...wait });
     for (let i = 0; i < tail.length - 1; i++) {
@@ -291,18 +291,18 @@ export class RawRepl {
         await this.write(src.subarray(off, off + size), step);
         if (this.options.chunkDelayMs > 0 && off + size < src.length) await sleep(this.options.chunkDelayMs);
       }
-      await this.write(Buffer.from([EOT]), step);
+      await this.write(EOT_BYTES, step);
       try {
         ok = await this.reader.readExactly(2, { step: `${step} (waiting for "OK")`, timeoutMs: this.options.timeoutMs });
       } catch (e) {
         if (attempt > 0 || !(e instanceof TransportError) || e.received.length > 0 || this.reader.closed) throw e;
-        await this.write(Buffer.from([CTRL_A]), step);
+        await this.write(CTRL_A_BYTES, step);
         const got = await this.reader.readUntil(RAW_BANNER + '>', {
           step: `${step} (no "OK" to the code: asked for the raw REPL banner to send it again)`,
           timeoutMs: this.options.timeoutMs,
         });
         const before = got.subarray(0, got.length - RAW_BANNER.length - 1);
-        if (Buffer.from(before).toString('latin1').trim() !== '') {
+        if (before.toString('latin1').trim() !== '') {
           throw new TransportError(step, `the device answered the code only after ${this.options.timeoutMs / 1000} s of silence`, got);
         }
       }
