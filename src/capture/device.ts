@@ -56,13 +56,28 @@ export const IDENTIFY_CODE = [
  * the code is generated and valid, so a SyntaxError means bytes were lost on the way in
  * (seen with chunked raw mode on the micro:bit under a loaded QEMU). The command did not run,
  * so sending it again changes nothing on the board.
+ *
+ * `cannotRaise`: the command raises nothing by itself (ROM names only, no allocation before
+ * its first print), so any exception before it printed anything is a lost byte too — one
+ * dropped letter of `mem_alloc` is an AttributeError, not a SyntaxError (seen once in CI on
+ * the micro:bit: the capture came back with no dump at all). What ran before the exception
+ * is a gc.collect() or an import of a built-in module, which running again does not change.
  */
-export async function execOwn(repl: Executor, code: string, opts: ExecOptions = {}, o: { tries?: number; retry?: () => boolean } = {}): Promise<ExecResult> {
+export async function execOwn(
+  repl: Executor,
+  code: string,
+  opts: ExecOptions = {},
+  o: { tries?: number; retry?: () => boolean; cannotRaise?: boolean } = {},
+): Promise<ExecResult> {
   for (let i = 1; ; i++) {
-    const r = await repl.exec(code, opts);
+    let printed = false;
+    const onStdout = opts.onStdout;
+    const r = await repl.exec(code, onStdout ? { ...opts, onStdout: (c) => { if (c.length) printed = true; onStdout(c); } } : opts);
+    if (r.stdoutBytes.length) printed = true;
     const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
     // A SyntaxError is raised before anything runs, so nothing reached onStdout either.
-    if (i >= (o.tries ?? 3) || !/^SyntaxError\b/.test(last) || (o.retry && !o.retry())) return r;
+    const lost = /^SyntaxError\b/.test(last) || (o.cannotRaise === true && r.stderr !== '' && !printed);
+    if (i >= (o.tries ?? 3) || !lost || (o.retry && !o.retry())) return r;
   }
 }
 
@@ -168,7 +183,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   const collect = opts.collect ?? true;
   const timeoutMs = opts.timeoutMs;
   const notes: string[] = [];
-  const idRes = await execOwn(repl, IDENTIFY_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  const idRes = await execOwn(repl, IDENTIFY_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { cannotRaise: true });
   const device = parseIdentity(idRes.stdout);
   if (idRes.stderr) notes.push(`identifying the board raised: ${idRes.exception?.type ?? 'an exception'}`);
 
@@ -195,7 +210,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   let pre: ParsedMemInfo | undefined;
   if (!collect && (opts.footprint ?? true)) {
     try {
-      pre = parseMemInfo((await execOwn(repl, PRE_DUMP_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) })).stdout);
+      pre = parseMemInfo((await execOwn(repl, PRE_DUMP_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { cannotRaise: true })).stdout);
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       notes.push(`could not take the dump before the capture (for its footprint): ${e.message}`);
@@ -229,14 +244,19 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   try {
     // Sent again if bytes were lost on the way in (see execOwn): seen on the micro:bit
     // under a loaded QEMU, where one capture in a few came back as a SyntaxError.
-    res = await execOwn(repl, captureCode(collect), {
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      onStdout: (c) => {
-        chunks.push(Buffer.from(c));
-        received += c.length;
-        opts.onDumpBytes?.(received);
+    res = await execOwn(
+      repl,
+      captureCode(collect),
+      {
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        onStdout: (c) => {
+          chunks.push(Buffer.from(c));
+          received += c.length;
+          opts.onDumpBytes?.(received);
+        },
       },
-    });
+      { cannotRaise: true },
+    );
   } catch (e) {
     if (e instanceof TransportError) {
       const s = base();
@@ -277,7 +297,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
     }
   } else if ((opts.footprint ?? true) && snap.complete) {
     try {
-      const r2 = await execOwn(repl, FOOTPRINT_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      const r2 = await execOwn(repl, FOOTPRINT_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { cannotRaise: true });
       const later = parseMemInfo(r2.stdout);
       const n = footprintBlocks(snap.parsed, later);
       if (n !== undefined && snap.parsed.blockSize) {

@@ -222,9 +222,17 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
     }
     roots = { start: fr.start, end: fr.end, from: `${o.facts.file}: ${o.facts.roots.from}` };
   } else {
-    const isHead = (w: number): number | undefined => {
+    // The chunk's size from the dump: a head's blocks (strict), or — when the dump is older
+    // than the state read — only the room left in its area. The chunk can be newer than the
+    // dump: compiling a command that names an attribute the firmware has no ROM qstr for
+    // (this tool's own probes, on some ports) interns it, and a full chunk is replaced by a
+    // fresh one, allocated in blocks the parser has just freed (seen on the WebAssembly
+    // port: the chunk sat where the dump printed a 1-block bytearray).
+    const chunkRoom = (w: number, strict: boolean): number | undefined => {
       for (const a of dumpAreas) {
-        if (w < a.start || w >= a.start + a.blocks * bs || (w - a.start) % bs) continue;
+        const end = a.start + a.blocks * bs;
+        if (w < a.start || w >= end || (w - a.start) % bs) continue;
+        if (!strict) return end - w;
         const b = (w - a.start) / bs;
         const c = a.map[b];
         if (c === undefined || c === '.' || c === '=' || c === '?') return undefined;
@@ -235,19 +243,24 @@ export async function locateState(repl: Executor, dumpAreas: DumpArea[], o: Loca
       return undefined;
     };
     const lastField = poolField - first.k * ws;
-    for (let p = lastField - 3 * ws; p >= rootStart; p -= ws) {
-      const chunk = isHead(at(p));
-      const alloc = at(p + ws);
-      const used = at(p + 2 * ws);
-      if (chunk !== undefined && used > 0 && used <= alloc && alloc <= chunk) {
-        roots = { start: rootStart, end: p, from: `the board's state: dict_locals at ${hx(rootStart)} .. vm.qstr_last_chunk at ${hx(p)}` };
-        break;
+    // qstr_last_chunk, qstr_last_alloc, qstr_last_used: the nearest such triple below the heap
+    // fields. v1.9.x firmwares have a fixed layout to fall back on before the loose match.
+    const find = (strict: boolean): void => {
+      for (let p = lastField - 3 * ws; p >= rootStart && !roots; p -= ws) {
+        const room = chunkRoom(at(p), strict);
+        const alloc = at(p + ws);
+        const used = at(p + 2 * ws);
+        if (room !== undefined && used > 0 && used <= alloc && alloc <= room) {
+          roots = { start: rootStart, end: p, from: `the board's state: dict_locals at ${hx(rootStart)} .. vm.qstr_last_chunk at ${hx(p)}${strict ? '' : ' (a chunk newer than the dump)'}` };
+        }
       }
-    }
+    };
+    find(true);
     if (!roots && v19) {
       // v1.9.x: qstr_last_chunk, _alloc, _used and mp_optimise_value sit right below the heap fields (no MICROPY_MEM_STATS).
       roots = { start: rootStart, end: lastField - 4 * ws, from: `py/mpstate.h v1.9 layout below the heap fields (inferred: no live qstr chunk to recognise)` };
     }
+    if (!roots) find(false);
     if (!roots) throw new LocateError(`could not find vm.qstr_last_chunk between ${hx(rootStart)} and ${hx(lastField)}: pass --elf FILE to take the root range from the firmware's symbols`);
   }
   notes.push(`root pointers ${hx(roots.start)} .. ${hx(roots.end)} (${(roots.end - roots.start) / ws} words) from ${roots.from}`);

@@ -93,7 +93,9 @@ const command: CommandModule<object, Args> = {
     }
     const notes: string[] = [];
     for (const i of device.issues.filter((x) => x.severity === 'error').slice(0, 5)) notes.push(`device dump line ${i.line}: ${i.message}`);
+    // Why a capture is incomplete (or what the setup script raised) is in the snapshot's notes.
     if (!snapshot.complete) notes.push('the device capture is incomplete');
+    notes.push(...snapshot.notes.map((n) => `device capture: ${n}`));
     if (emu.board.notes.length) notes.push(...emu.board.notes);
     let c = compareDumps(
       { label: `device ${snapshot.port ?? args.port} (MicroPython ${snapshot.device.version ?? '?'}${snapshot.device.platform ? ' ' + snapshot.device.platform : ''})`, parsed: device },

@@ -58,6 +58,14 @@ describe('against a board with the webassembly config\'s heap (loadMicroPython\'
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).not.toMatch(/<script|src=|href=/i);
   });
+
+  it('compare --script with a script that raises: the comparison says so (the heap is compared as it left it)', async () => {
+    writeFileSync(join(dir, 'bad.py'), 'keep = [0] * 40\nint("x")\n');
+    const r = await cli(['compare', '--board=webassembly', '--port', big.path, '--script', 'bad.py', '--no-save'], dir);
+    expect(r.stdout).toMatch(/• device capture: the setup script raised ValueError; the heap was captured as it left it/);
+    expect(r.stdout).toContain('exact match');
+    expect(r.code).toBe(0);
+  });
 });
 
 describe('against a board with a 64 KiB heap', () => {
