@@ -57,27 +57,26 @@ export const IDENTIFY_CODE = [
  * (seen with chunked raw mode on the micro:bit under a loaded QEMU). The command did not run,
  * so sending it again changes nothing on the board.
  *
- * `cannotRaise`: the command raises nothing by itself (ROM names only, no allocation before
- * its first print), so any exception before it printed anything is a lost byte too — one
- * dropped letter of `mem_alloc` is an AttributeError, not a SyntaxError (seen once in CI on
- * the micro:bit: the capture came back with no dump at all). What ran before the exception
- * is a gc.collect() or an import of a built-in module, which running again does not change.
+ * `cannotRaise`: the command raises nothing by itself (ROM names only, nothing that can run
+ * out of heap), so any exception but a KeyboardInterrupt is a lost byte too — one dropped
+ * letter of `mem_alloc` is an AttributeError, not a SyntaxError (seen once in CI on the
+ * micro:bit: the capture came back with no dump at all). What ran before the exception is a
+ * gc.collect(), a print or a dump, which running again does not change; `onRetry` drops what
+ * the first sending streamed.
  */
 export async function execOwn(
   repl: Executor,
   code: string,
   opts: ExecOptions = {},
-  o: { tries?: number; retry?: () => boolean; cannotRaise?: boolean } = {},
+  o: { tries?: number; retry?: () => boolean; cannotRaise?: boolean; onRetry?: () => void } = {},
 ): Promise<ExecResult> {
   for (let i = 1; ; i++) {
-    let printed = false;
-    const onStdout = opts.onStdout;
-    const r = await repl.exec(code, onStdout ? { ...opts, onStdout: (c) => { if (c.length) printed = true; onStdout(c); } } : opts);
-    if (r.stdoutBytes.length) printed = true;
+    const r = await repl.exec(code, opts);
     const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
     // A SyntaxError is raised before anything runs, so nothing reached onStdout either.
-    const lost = /^SyntaxError\b/.test(last) || (o.cannotRaise === true && r.stderr !== '' && !printed);
+    const lost = /^SyntaxError\b/.test(last) || (o.cannotRaise === true && r.stderr !== '' && r.exception?.type !== 'KeyboardInterrupt');
     if (i >= (o.tries ?? 3) || !lost || (o.retry && !o.retry())) return r;
+    o.onRetry?.();
   }
 }
 
@@ -255,7 +254,13 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
           opts.onDumpBytes?.(received);
         },
       },
-      { cannotRaise: true },
+      {
+        cannotRaise: true,
+        onRetry: () => {
+          chunks.length = 0;
+          received = 0;
+        },
+      },
     );
   } catch (e) {
     if (e instanceof TransportError) {
