@@ -64,6 +64,17 @@ export const IDENTIFY_CODE = [
  * gc.collect(), a print or a dump, which running again does not change; `onRetry` drops what
  * the first sending streamed.
  */
+/**
+ * The command was refused by the compiler, so none of it ran: the traceback's last line is a
+ * SyntaxError and no frame names a function (a compile error prints `File "<stdin>", line N`;
+ * an exception while running, even a SyntaxError from exec() or an import, prints
+ * `…, in <module>`).
+ */
+export function refusedByCompiler(r: ExecResult): boolean {
+  const lines = r.stderr.trim().split(/\r?\n/);
+  return /^SyntaxError\b/.test(lines[lines.length - 1] ?? '') && !lines.some((l) => /^\s*File ".*", line \d+, in /.test(l));
+}
+
 export async function execOwn(
   repl: Executor,
   code: string,
@@ -72,9 +83,8 @@ export async function execOwn(
 ): Promise<ExecResult> {
   for (let i = 1; ; i++) {
     const r = await repl.exec(code, opts);
-    const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
-    // A SyntaxError is raised before anything runs, so nothing reached onStdout either.
-    const lost = /^SyntaxError\b/.test(last) || (o.cannotRaise === true && r.stderr !== '' && r.exception?.type !== 'KeyboardInterrupt');
+    // A compile error is raised before anything runs, so nothing reached onStdout either.
+    const lost = refusedByCompiler(r) || (o.cannotRaise === true && r.stderr !== '' && r.exception?.type !== 'KeyboardInterrupt');
     if (i >= (o.tries ?? 3) || !lost || (o.retry && !o.retry())) return r;
     o.onRetry?.();
   }
@@ -189,13 +199,20 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   let script: Snapshot['script'];
   if (opts.script) {
     const chunks: Buffer[] = [];
-    const r = await repl.exec(opts.script.code, {
-      timeoutMs: 0, // a setup script may run silently for a long time (mpremote run follows with no timeout)
-      onStdout: (c) => {
-        chunks.push(Buffer.from(c));
-        opts.onScriptOutput?.(c);
-      },
-    });
+    let r: ExecResult;
+    // Sent again (up to three times) only when the compiler refused it: then none of it ran
+    // and nothing was printed, so a byte lost on the way in costs nothing; a script that
+    // really has a syntax error is reported after the third refusal.
+    for (let i = 1; ; i++) {
+      r = await repl.exec(opts.script.code, {
+        timeoutMs: 0, // a setup script may run silently for a long time (mpremote run follows with no timeout)
+        onStdout: (c) => {
+          chunks.push(Buffer.from(c));
+          opts.onScriptOutput?.(c);
+        },
+      });
+      if (i >= 3 || chunks.length > 0 || !refusedByCompiler(r)) break;
+    }
     script = { file: opts.script.file, output: Buffer.concat(chunks).toString('utf8') };
     if (r.stderr) {
       script.error = r.stderr.replace(/\r\n/g, '\n').trimEnd();

@@ -106,6 +106,33 @@ describe('capture from the virtual board', () => {
     expect(s.notes.join('\n')).toContain('the capture command raised: ZeroDivisionError');
   });
 
+  it('a setup script the compiler refused (a lost byte) is sent again; one that ran is not', async () => {
+    const code = 'keep2 = [bytearray(8) for i in range(5)]\nprint("ran once")';
+    let sent = 0;
+    const lossy: Executor = {
+      exec: (c, o) => (c === code && sent++ === 0 ? repl.exec(code.replace('(8)', '(8'), o) : repl.exec(c, o)),
+    };
+    const s = await captureSnapshot(lossy, { script: { file: 'keep.py', code }, footprint: false });
+    expect(sent).toBe(2);
+    expect(s.script!.output).toBe('ran once\r\n');
+    expect(s.script!.error).toBeUndefined();
+
+    // A SyntaxError raised while running (exec of bad text, nothing printed) is the script's
+    // own: not sent again.
+    let runs = 0;
+    const counting: Executor = { exec: (c, o) => (c === 'exec("(")' && runs++, repl.exec(c, o)) };
+    const t = await captureSnapshot(counting, { script: { file: 'ex.py', code: 'exec("(")' }, footprint: false });
+    expect(runs).toBe(1);
+    expect(t.script!.error).toMatch(/SyntaxError/);
+
+    // A script with a real syntax error: refused three times, then reported.
+    let tries = 0;
+    const bad: Executor = { exec: (c, o) => (c === 'x = (' && tries++, repl.exec(c, o)) };
+    const u = await captureSnapshot(bad, { script: { file: 'bad.py', code: 'x = (' }, footprint: false });
+    expect(tries).toBe(3);
+    expect(u.notes.join(' ')).toContain('raised SyntaxError');
+  });
+
   it('a setup script that raises still gets its heap captured, with the error kept', async () => {
     const s = await captureSnapshot(repl, { script: { file: 'bad.py', code: 'junk = [0] * 50\n1/0' }, footprint: false });
     expect(s.script!.error).toContain('ZeroDivisionError');
