@@ -66,7 +66,7 @@ export function withSerialOptions<T>(y: Argv<T>): Argv<T & SerialArgs> {
     .option('timeout', { type: 'number', default: 10, describe: 'seconds without a byte before a protocol step fails' })
     .option('soft-reset', { type: 'boolean', default: false, describe: 'soft-reset the board after entering the raw REPL (mpremote does; the default keeps the live heap)' })
     .option('raw-paste', { type: 'boolean', default: true, describe: 'use raw-paste mode when the board supports it (--no-raw-paste: always chunked raw mode)' })
-    .option('chunk-size', { type: 'number', default: 256, describe: 'chunked raw mode: bytes per write' })
+    .option('chunk-size', { type: 'number', default: 32, describe: 'chunked raw mode: bytes per write (mpremote: 256; the micro:bit reads through a 64-byte buffer)' })
     .option('chunk-delay', { type: 'number', default: 10, describe: 'chunked raw mode: ms between writes' })
     .option('interrupt-delay', { type: 'number', default: 50, describe: 'ms to wait after Ctrl-C before entering the raw REPL' })
     .option('dtr', { type: 'boolean', describe: 'set DTR after opening (ESP32 boards reset on DTR/RTS changes; default: leave as opened)' })

@@ -65,8 +65,7 @@ describe.skipIf(skip)(`capture --no-collect on the micro:bit under QEMU${skip ? 
   });
 
   it('counts only what the capture allocated, keeps the garbage and names no gc.collect()', async () => {
-    // Small chunks: the micro:bit firmware's UART input buffer overflows with 256-byte ones under load.
-    const repl = await openRawRepl(q.tty, { chunkSize: 32, chunkDelayMs: 10 });
+    const repl = await openRawRepl(q.tty);
     try {
       await repl.enter();
       // About 60 blocks of garbage, 1 to 3 blocks each.

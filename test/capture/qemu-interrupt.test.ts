@@ -11,9 +11,6 @@ import { bootQemu, qemuSkipReason } from '../helpers/qemu.js';
 import { tempDir } from '../helpers/temp.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'mcu-gc.js');
-// The micro:bit firmware's UART input buffer is small: under a loaded QEMU, 256-byte chunks of
-// chunked raw mode can overflow it and lose bytes. Smaller chunks with pauses keep up.
-const MICROBIT_LINK = ['--chunk-size', '32', '--chunk-delay', '10'];
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -27,7 +24,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 /** capture --ram, with SIGINT `delayMs` after the snapshot is saved (the RAM read starts then). */
 function interruptedCapture(port: string, cwd: string, delayMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, 'capture', '--port', port, '--ram', '--out', 'snap.json', '--no-progress', ...MICROBIT_LINK], { cwd });
+    const p = spawn(process.execPath, [CLI, 'capture', '--port', port, '--ram', '--out', 'snap.json', '--no-progress'], { cwd });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -74,9 +71,9 @@ describe.skipIf(skip)(`Ctrl-C during capture --ram (micro:bit under QEMU)${skip 
       // Nothing captured is lost: the snapshot is complete and valid.
       expect(JSON.parse(readFileSync(join(dir, 'snap.json'), 'utf8')).complete).toBe(true);
       // The next two commands work at once.
-      const a = await cli(['exec', '--port', q.tty, ...MICROBIT_LINK, 'print(6*7)']);
+      const a = await cli(['exec', '--port', q.tty, 'print(6*7)']);
       expect(a.stdout).toBe('42\r\n');
-      const b = await cli(['exec', '--port', q.tty, ...MICROBIT_LINK, 'print(len("abc"))']);
+      const b = await cli(['exec', '--port', q.tty, 'print(len("abc"))']);
       expect(b.stdout).toBe('3\r\n');
     }
     expect(outcomes.has('interrupted')).toBe(true);

@@ -71,9 +71,6 @@ for (const c of CASES) {
     it('the image carries roots and stack, regenerates the dump and collects as the firmware does', async () => {
       const args = ['capture', '--port', q.tty, '--ram', '--no-collect', '--script', 'garbage.py', '--out', 'snap.json', '--no-progress'];
       if (c.elf) args.push('--elf', c.elf);
-      // The micro:bit firmware's UART input buffer is small: under a loaded QEMU, 256-byte
-      // chunks of chunked raw mode can overflow it and lose bytes.
-      if (c.machine === 'microbit') args.push('--chunk-size', '32', '--chunk-delay', '10');
       const r = await cli(args, dir);
       expect(r.stderr).not.toMatch(/internal error/);
       expect(r.code, r.stderr).toBe(0);
@@ -148,7 +145,7 @@ for (const c of CASES) {
 
     if (c.machine !== 'microbit') return;
     it.skipIf(!existsSync(SHARED_QEMU_ELF))(`an ELF of another firmware is refused before anything is read by it${existsSync(SHARED_QEMU_ELF) ? '' : ' (skipped: no ../shared qemu ELF)'}`, async () => {
-      const r = await cli(['capture', '--port', q.tty, '--ram', '--out', 'other.json', '--elf', SHARED_QEMU_ELF, '--no-progress', '--chunk-size', '32', '--chunk-delay', '10'], dir);
+      const r = await cli(['capture', '--port', q.tty, '--ram', '--out', 'other.json', '--elf', SHARED_QEMU_ELF, '--no-progress'], dir);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/mcu-gc: --ram: .*micropython-v1\.27\.0-MPS2_AN385\.elf: its root range 0x2efc8 \.\. 0x2f094 does not fit this board's state \(dict_locals at 0x2000014c, heap fields at 0x[0-9a-f]+\): is it this board's firmware\? \(the snapshot other\.json is saved; no heap image was written\)\n$/);
       expect(existsSync(join(dir, 'other.heap.json'))).toBe(false);

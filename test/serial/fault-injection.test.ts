@@ -282,6 +282,24 @@ describe('raw-paste flow control and fallback', () => {
     await repl.close();
   });
 
+  it('by default writes chunks of 32 bytes: half the micro:bit raw REPL\'s 64-byte input buffer', async () => {
+    let code = '';
+    const dev = await device({
+      rawPaste: 'refuse',
+      onCode: (c, d) => {
+        code = c;
+        d.send('OK\x04\x04>');
+      },
+    });
+    const repl = new RawRepl(dev.stream, fast);
+    await repl.enter();
+    const src = 'z = 3\n'.repeat(17);
+    await repl.exec(src);
+    expect(code).toBe(src);
+    expect(dev.writes.slice(3).map((w) => w.length)).toEqual([32, 32, 32, 6, 1]);
+    await repl.close();
+  });
+
   it('rejects a reply to the code that is not "OK", showing it', async () => {
     const dev = await device({ onCode: (_c, d) => d.send('ERR what?') });
     const repl = new RawRepl(dev.stream, { ...fast, rawPaste: false });
