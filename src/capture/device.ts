@@ -52,19 +52,6 @@ export const IDENTIFY_CODE = [
 ].join('\n');
 
 /**
- * Runs one of mcu-gc's own commands, sending it again when the board reports a SyntaxError:
- * the code is generated and valid, so a SyntaxError means bytes were lost on the way in
- * (seen with chunked raw mode on the micro:bit under a loaded QEMU). The command did not run,
- * so sending it again changes nothing on the board.
- *
- * `cannotRaise`: the command raises nothing by itself (ROM names only, nothing that can run
- * out of heap), so any exception but a KeyboardInterrupt is a lost byte too — one dropped
- * letter of `mem_alloc` is an AttributeError, not a SyntaxError (seen once in CI on the
- * micro:bit: the capture came back with no dump at all). What ran before the exception is a
- * gc.collect(), a print or a dump, which running again does not change; `onRetry` drops what
- * the first sending streamed.
- */
-/**
  * The command was refused by the compiler, so none of it ran: the traceback's last line is a
  * SyntaxError and no frame names a function (a compile error prints `File "<stdin>", line N`;
  * an exception while running, even a SyntaxError from exec() or an import, prints
@@ -75,9 +62,23 @@ export function refusedByCompiler(r: ExecResult): boolean {
   return /^SyntaxError\b/.test(lines[lines.length - 1] ?? '') && !lines.some((l) => /^\s*File ".*", line \d+, in /.test(l));
 }
 
+/**
+ * Runs one of mcu-gc's own commands (or a setup script), sending it again when the compiler
+ * refused it: our code is generated and valid, so that means bytes were lost on the way in
+ * (seen with chunked raw mode on the micro:bit under a loaded QEMU). None of it ran, so
+ * sending it again changes nothing on the board; a script with a real syntax error is
+ * reported after the last try.
+ *
+ * `cannotRaise`: the command raises nothing by itself (ROM names only, nothing that can run
+ * out of heap), so any exception but a KeyboardInterrupt is a lost byte too — one dropped
+ * letter of `mem_alloc` is an AttributeError, not a SyntaxError (seen once in CI on the
+ * micro:bit: the capture came back with no dump at all). What ran before the exception is a
+ * gc.collect(), a print or a dump, which running again does not change; `onRetry` drops what
+ * the first sending streamed.
+ */
 export async function execOwn(
   repl: Executor,
-  code: string,
+  code: string | Uint8Array,
   opts: ExecOptions = {},
   o: { tries?: number; retry?: () => boolean; cannotRaise?: boolean; onRetry?: () => void } = {},
 ): Promise<ExecResult> {
@@ -199,20 +200,13 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   let script: Snapshot['script'];
   if (opts.script) {
     const chunks: Buffer[] = [];
-    let r: ExecResult;
-    // Sent again (up to three times) only when the compiler refused it: then none of it ran
-    // and nothing was printed, so a byte lost on the way in costs nothing; a script that
-    // really has a syntax error is reported after the third refusal.
-    for (let i = 1; ; i++) {
-      r = await repl.exec(opts.script.code, {
-        timeoutMs: 0, // a setup script may run silently for a long time (mpremote run follows with no timeout)
-        onStdout: (c) => {
-          chunks.push(Buffer.from(c));
-          opts.onScriptOutput?.(c);
-        },
-      });
-      if (i >= 3 || chunks.length > 0 || !refusedByCompiler(r)) break;
-    }
+    const r = await execOwn(repl, opts.script.code, {
+      timeoutMs: 0, // a setup script may run silently for a long time (mpremote run follows with no timeout)
+      onStdout: (c) => {
+        chunks.push(Buffer.from(c));
+        opts.onScriptOutput?.(c);
+      },
+    });
     script = { file: opts.script.file, output: Buffer.concat(chunks).toString('utf8') };
     if (r.stderr) {
       script.error = r.stderr.replace(/\r\n/g, '\n').trimEnd();
