@@ -37,10 +37,11 @@ export interface RawReplOptions {
   rawPaste?: boolean;
   /**
    * Chunked raw mode: bytes per write. mpremote and pyboard.py write 256; the firmwares that
-   * need this mode (older than v1.14, which added raw-paste) include the micro:bit's, whose raw REPL reads
-   * through a 64-byte UART buffer that drops what does not fit (bbcmicrobit/micropython
-   * source/microbit/mphalport.cpp, UART_RX_BUF_SIZE). Under a loaded QEMU 256-byte writes lost
-   * bytes in 3 of 40 600-byte commands, 64-byte ones in 1 of 40, 32-byte ones in none.
+   * need this mode (older than v1.14, which added raw-paste) include the micro:bit's, whose
+   * raw REPL reads through a 64-byte UART buffer that drops what does not fit
+   * (bbcmicrobit/micropython source/microbit/mphalport.cpp, UART_RX_BUF_SIZE). Under a loaded
+   * QEMU 256-byte writes lost bytes in 3 of 40 600-byte commands, 64-byte ones in 1 of 40,
+   * 32-byte ones in none.
    */
   chunkSize?: number;
   /** Chunked raw mode: pause between writes, ms (mpremote: 10). */
