@@ -4,6 +4,7 @@
 
 import { lstatSync, symlinkSync, unlinkSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { registerBoard } from '../virtual-board/registry.js';
 import { type QemuInstance, qemuUnavailable, startQemu } from './launch.js';
 import { QEMU_MACHINES, type QemuMachineId, qemuMachine } from './machines.js';
 
@@ -94,6 +95,14 @@ export async function startQemuBoard(opts: QemuBoardOptions): Promise<QemuBoard>
 export async function serveQemuBoard(opts: QemuBoardOptions): Promise<void> {
   const board = await startQemuBoard(opts);
   const m = board.qemu.machine;
+  // Listed by `mcu-gc ports` as the WebAssembly boards are (a pty is in no system list).
+  const unregister = registerBoard({
+    path: board.tty,
+    ...(board.link ? { link: board.link } : {}),
+    pid: process.pid,
+    started: new Date().toISOString(),
+    qemu: { title: m.title, board: m.board, pid: board.qemu.pid, firmware: board.qemu.firmware },
+  });
   process.stdout.write(`${board.tty}\n`);
   process.stderr.write(
     `virtual board: ${m.title} under QEMU (pid ${board.qemu.pid}), firmware ${board.qemu.firmware}, on ${board.tty}` +
@@ -117,6 +126,7 @@ export async function serveQemuBoard(opts: QemuBoardOptions): Promise<void> {
     });
   });
   await board.stop();
+  unregister();
   if (outcome !== 'signal') {
     throw new UserError(`qemu-system-arm exited by itself (${outcome === null ? 'killed by a signal' : `exit code ${outcome}`}); the virtual board is gone`, 1);
   }

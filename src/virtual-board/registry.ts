@@ -12,11 +12,22 @@ export interface RunningBoard {
   /** The tty (/dev/pts/N). */
   path: string;
   link?: string;
+  /** The mcu-gc process serving it (QEMU is stopped with it). */
   pid: number;
-  heapSize: number;
-  memory: number;
-  fsDir: string;
   started: string;
+  /** The WebAssembly board's heap, memory and file-system folder. */
+  heapSize?: number;
+  memory?: number;
+  fsDir?: string;
+  /** A real firmware under QEMU (`virtual-board --qemu`). */
+  qemu?: {
+    /** "BBC micro:bit (nRF51822) running MicroPython v1.9.2 (micro:bit v1.0.1)". */
+    title: string;
+    /** The board config to compare it with. */
+    board: string;
+    pid: number;
+    firmware: string;
+  };
 }
 
 /** The folder; MCU_GC_RUNTIME_DIR overrides it (tests). */

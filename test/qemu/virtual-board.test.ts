@@ -9,9 +9,6 @@ import { SHARED_QEMU_ELF, qemuSkipReason, processAlive as alive } from '../helpe
 import { CLI, runCli as cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
-
-
-
 /** Starts the command and resolves once it printed the tty and its status line. */
 function startBoard(args: string[]): Promise<{ child: ChildProcess; tty: string; status: string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [CLI, 'virtual-board', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,11 +56,19 @@ for (const machine of ['microbit', 'mps2-an385'] as const) {
         const r = await cli(['exec', '--port', link, 'import gc; print(gc.mem_free() + gc.mem_alloc())']);
         expect(r.stderr).toBe('');
         expect(r.stdout.trim()).toBe(machine === 'microbit' ? '10048' : '140032');
+        // Listed by `ports` (a pty is in no system list), with the board to compare it with.
+        const ports = await cli(['ports']);
+        const line = ports.stdout.split('\n').find((l) => l.startsWith(`${b.tty} `));
+        expect(line).toMatch(/mcu-gc virtual board \(.* under QEMU, pid \d+, link .*board; --board=(microbit|qemu)\)/);
+        expect(line).toContain(`--board=${machine === 'microbit' ? 'microbit' : 'qemu'})`);
+        expect(line).toContain(`pid ${b.child.pid},`);
       } finally {
         b.child.kill('SIGTERM');
       }
       expect(await b.exited).toBe(0);
       expect(alive(qemuPid)).toBe(false);
+      // Gone from the list (its pid: the pty's number may already serve another board).
+      expect((await cli(['ports'])).stdout).not.toContain(`under QEMU, pid ${b.child.pid},`);
       expect(existsSync(link) || (() => { try { return lstatSync(link).isSymbolicLink(); } catch { return false; } })()).toBe(false);
     });
   });
