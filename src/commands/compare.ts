@@ -3,12 +3,16 @@
 // mismatch), and compare totals, letters and the block maps.
 
 import type { CommandModule } from 'yargs';
-import { BoardError } from '../../emulator/board.js';
+import { BoardError, type BoardSpec } from '../../emulator/board.js';
 import { type OverrideArgs, overridesFrom, withOverrideOptions, withPortsDirOption } from '../boards/options.js';
 import { UserError } from '../errors.js';
 import { compareDumps, deviceOnlyComparison } from '../compare/compare.js';
-import { type ConfigCheck, checkAgainstConfig, emulatedDump, runTimeAddresses } from '../compare/emulate.js';
-import { boardSpecWithElf, formatElfReport } from '../elf/board.js';
+import { type ConfigCheck, type EmulatedDump, checkAgainstConfig, emulatedDump, runTimeAddresses } from '../compare/emulate.js';
+import { boardsFor } from '../compare/platform.js';
+import type { DeviceIdentity } from '../capture/snapshot.js';
+import { boardEntries, tryLoadEntry } from '../boards/load.js';
+
+import { type ElfReport, boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type OutputArgs, useColor, writeComparison } from '../compare/output.js';
 import { safe } from '../compare/render-text.js';
 import { exists } from '../io/files.js';
@@ -43,6 +47,28 @@ export function checksText(checks: ConfigCheck[], file: string, color: boolean):
   return out.join('\n') + '\n\n';
 }
 
+/** What the device said it is, for messages: "microbit, micro:bit with nRF51822, MicroPython 1.9.2". */
+function describeDevice(d: DeviceIdentity): string {
+  return [d.platform ? `sys.platform ${d.platform}` : undefined, d.machine, d.version ? `MicroPython ${d.version}` : undefined].filter(Boolean).join(', ') || 'no identity';
+}
+
+/**
+ * The board config that fits the device, from the user's folders and the shipped ones: the
+ * port, chip and word size it reports (the same checks compare makes). More than one, or
+ * none, is a question for the user; the snapshot is kept either way.
+ */
+function boardForDevice(device: DeviceIdentity, snapshotFile: string | undefined): BoardSpec {
+  const specs = boardEntries()
+    .filter((e) => !e.shadowedBy)
+    .map(tryLoadEntry)
+    .filter((x): x is BoardSpec => !('error' in x));
+  const ids = boardsFor(device, specs);
+  const kept = snapshotFile ? ` (the snapshot is saved: ${snapshotFile})` : '';
+  if (ids.length === 1) return specs.find((s) => s.id === ids[0])!;
+  if (ids.length === 0) throw new UserError(`no board config fits the device (${describeDevice(device)}): give --board NAME (mcu-gc boards) or write one (README: your own boards)${kept}`);
+  throw new UserError(`the device (${describeDevice(device)}) fits ${ids.length} board configs: ${ids.join(', ')}; give --board NAME${kept}`);
+}
+
 const command: CommandModule<object, Args> = {
   command: 'compare',
   describe: 'Capture a board\'s heap and compare it with the same board emulated from its config',
@@ -51,7 +77,7 @@ const command: CommandModule<object, Args> = {
       withPortsDirOption(withOverrideOptions(
         withSerialOptions(
           y
-            .option('board', { alias: 'b', type: 'string', describe: 'board config (see mcu-gc boards); with --elf, default: the board the firmware names' })
+            .option('board', { alias: 'b', type: 'string', describe: 'board config (see mcu-gc boards); default: the board the --elf firmware names, else the one config that fits what the device says it is' })
             .option('script', { type: 'string', describe: 'local .py file to run on the device first (device only: the emulator cannot run Python)' })
             .option('out', { alias: 'o', type: 'string', describe: 'where to save the device snapshot (default: capture-<board>-<time>.json)' })
             .option('save', { type: 'boolean', default: true, describe: 'keep the device snapshot (--no-save: do not write it)' })
@@ -65,19 +91,34 @@ const command: CommandModule<object, Args> = {
       )),
     ) as never,
   handler: async (args) => {
-    // Bad flags and configs fail before the board is touched.
-    const { spec, elf } = await boardSpecWithElf(args.board, args.elf);
+    // Bad flags and configs fail before the board is touched. Without --board or --elf the
+    // board config is the one that fits what the device says it is (after the capture).
+    const fromDevice = args.board === undefined && args.elf === undefined;
     const overrides = overridesFrom(args);
     if (args.html !== undefined && !args.force && exists(args.html)) throw new UserError(`${args.html}: already exists (use --force to replace it)`);
-    let emu;
-    try {
-      emu = emulatedDump(spec, overrides);
-    } catch (e) {
-      if (e instanceof BoardError) throw new UserError(`${spec.file ?? spec.id}${e.key ? `: ${e.key}` : ''}: ${e.message}`);
-      throw e;
+    const emulate = (s: BoardSpec): EmulatedDump => {
+      try {
+        return emulatedDump(s, overrides);
+      } catch (e) {
+        if (e instanceof BoardError) throw new UserError(`${s.file ?? s.id}${e.key ? `: ${e.key}` : ''}: ${e.message}`);
+        throw e;
+      }
+    };
+    let spec: BoardSpec | undefined;
+    let elf: ElfReport | undefined;
+    let emu: EmulatedDump | undefined;
+    if (!fromDevice) {
+      ({ spec, elf } = await boardSpecWithElf(args.board, args.elf));
+      emu = emulate(spec);
     }
     const { snapshot, file, repl } = await captureToFile(args, { save: args.save, echoScript: !args.json });
     await repl.close();
+    let picked = '';
+    if (!spec || !emu) {
+      spec = boardForDevice(snapshot.device, file);
+      emu = emulate(spec);
+      picked = `board ${spec.id} (${spec.file ?? spec.name}): the one config that fits the device (${describeDevice(snapshot.device)}); --board to choose another\n`;
+    }
     const device = snapshot.parsed;
     const checks = checkAgainstConfig(device, snapshot.device, emu, overrides);
     if (elf?.version && snapshot.device.version && elf.version !== snapshot.device.version) {
@@ -111,7 +152,7 @@ const command: CommandModule<object, Args> = {
       notes.push('the emulator side is the engine\'s model of the REPL\'s boot-time objects: the layout must match exactly; used blocks and the map show how far the device\'s real contents are from that model');
     }
     const color = useColor(args.color);
-    const header = (file ? `saved device snapshot ${file}\n` : '') + (elf ? formatElfReport(elf) + '\n' : '') + checksText(checks, spec.file ?? spec.id, color);
+    const header = (file ? `saved device snapshot ${file}\n` : '') + picked + (elf ? formatElfReport(elf) + '\n' : '') + checksText(checks, spec.file ?? spec.id, color);
     writeComparison(c, device, emu.parsed, args, {
       title: `mcu-gc compare --board=${spec.id}`,
       notes,

@@ -38,6 +38,21 @@ describe('--ports-dir on compare, capture and record', () => {
     expect(without.stderr).toMatch(/my-wasm/);
   });
 
+  it('compare without --board takes the one config that fits the device, and asks when two do', async () => {
+    const r = await cli(['compare', '--port', board.path, '--no-save'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^board webassembly \(ports\/webassembly\.yaml\): the one config that fits the device \(sys\.platform webassembly, JS with Emscripten, MicroPython 1\.27\.0\)/m);
+    expect(r.stdout).toContain('layout: exact match');
+    expect(r.code).toBe(0);
+    // The user's my-wasm fits as well: which one is the user's call; the snapshot is kept.
+    const two = await cli(['compare', '--ports-dir', boards, '--port', board.path, '--out', 'ask.json'], { cwd: dir });
+    expect(two.code).toBe(2);
+    expect(two.stderr).toBe(
+      'mcu-gc: the device (sys.platform webassembly, JS with Emscripten, MicroPython 1.27.0) fits 2 board configs: my-wasm, webassembly; give --board NAME (the snapshot is saved: ask.json)\n',
+    );
+    expect(JSON.parse(readFileSync(join(dir, 'ask.json'), 'utf8')).complete).toBe(true);
+  });
+
   it('capture takes --ports-dir', async () => {
     const r = await cli(['capture', '--ports-dir', boards, '--port', board.path, '--out', 'snap.json'], { cwd: dir });
     expect(r.stderr).toBe('');
