@@ -59,7 +59,9 @@ const SEARCH_BYTES = 4096;
 let stopRetrying: (() => boolean) | undefined;
 
 async function run(repl: Executor, code: string, what: string, timeoutMs?: number): Promise<string> {
-  const r = await execOwn(repl, code, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { retry: () => !stopRetrying?.() });
+  // These commands raise nothing by themselves: an exception is a byte lost on the way in
+  // (a damaged address makes the reader raise before reading: see withM), so send it again.
+  const r = await execOwn(repl, code, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { retry: () => !stopRetrying?.(), cannotRaise: true });
   if (r.stderr) {
     const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
     throw new LocateError(`${what} raised on the board: ${last}`);
@@ -75,11 +77,13 @@ function wordIs(reader: Reader, a: string, v: number, ws: 4 | 8): string {
 }
 
 /** A device-side search for two consecutive words (v0, v1) from `from` in steps of `step`; prints the address or -1. */
-function searchCode(reader: Reader, from: number, to: number, step: number, v0: number, v1: number, ws: 4 | 8): string {
+export function searchCode(reader: Reader, from: number, to: number, step: number, v0: number, v1: number, ws: 4 | 8): string {
+  // The words it may compare: two from every a the range gives.
+  const span = step > 0 ? { start: from, end: to - 1 + 2 * ws } : { start: to + 1, end: from + 2 * ws };
   // next() with a default is v1.10+; StopIteration works everywhere.
   return [
     'try:',
-    ` print(${withM(reader, `next(a for a in range(${from},${to},${step}) if ${wordIs(reader, 'a', v0, ws)} and ${wordIs(reader, `a+${ws}`, v1, ws)})`)})`,
+    ` print(${withM(reader, `next(a for a in range(${from},${to},${step}) if ${wordIs(reader, 'a', v0, ws)} and ${wordIs(reader, `a+${ws}`, v1, ws)})`, span)})`,
     'except StopIteration:',
     ' print(-1)',
   ].join('\n');

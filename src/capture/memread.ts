@@ -22,32 +22,53 @@ export interface Region {
 
 export const SEPARATOR = '-1';
 
-/** A halfword read expression at address expression `a`. */
+/** The addresses one command may read: [start, end). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** The smallest span holding every region. */
+export function spanOf(regions: Region[]): Span {
+  return { start: Math.min(...regions.map((r) => r.start)), end: Math.max(...regions.map((r) => r.end)) };
+}
+
+/** A halfword read expression at address expression `a` (through the guarded reader M). */
 export function halfwordExpr(reader: Reader, a: string): string {
-  return reader === 'mem16' ? `M[${a}]` : `int.from_bytes(__import__('uctypes').bytearray_at(${a},2),'little')`;
+  return reader === 'mem16' ? `M(${a})` : `int.from_bytes(M(${a},2),'little')`;
 }
 
 /**
- * `expr` evaluated with M bound to machine.mem16 (a lambda parameter, so no global is bound and
- * the source stays short: on the micro:bit every byte of a command's source and bytecode is
- * heap the read competes with).
+ * `expr` evaluated with M bound to a reader that refuses addresses outside `span`:
+ * M(addr) is machine.mem16[addr], M(addr, n) is uctypes.bytearray_at(addr, n). Chunked raw
+ * mode (firmware without raw-paste) has no flow control and no check, and a byte lost on the
+ * way in is silent: one lost digit of an address is an address a tenth as large, which the
+ * firmware may not own (a bus fault on an MCU). The bounds are literals too, so one lost byte
+ * either breaks the command, leaves the addresses as they were, or moves an address outside
+ * the span, where M raises (1/0) before reading it. M is a lambda parameter, so no global is
+ * bound and the source stays short: on the micro:bit every byte of a command's source and
+ * bytecode is heap the read competes with.
  */
-export function withM(reader: Reader, expr: string): string {
-  return `(lambda M:${expr})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
+export function withM(reader: Reader, expr: string, span: Span): string {
+  const m =
+    reader === 'mem16'
+      ? `(lambda m:lambda x:m[x] if ${span.start}<=x<${span.end - 1} else 1/0)(__import__('machine').mem16)`
+      : `(lambda u:lambda s,n:u(s,n) if ${span.start}<=s and s+n<=${span.end} else 1/0)(__import__('uctypes').bytearray_at)`;
+  return `(lambda M:${expr})(${m})`;
 }
 
 /**
  * Python objects that, iterated (mem16: generators) or printed (uctypes: views), print the
  * region. They are built before anything is printed, so a capture holding them has allocated
- * everything it needs before its mem_info(1) dump. `m` names machine.mem16 in the enclosing
- * scope (a closure variable: short source, which matters in chunked raw mode, where the
+ * everything it needs before its mem_info(1) dump. They read through `M`, the guarded reader
+ * withM binds (a closure variable: short source, which matters in chunked raw mode, where the
  * REPL's line buffer holds the whole command on the heap).
  * A mem16 region prints 8 halfwords a line; a tail generator prints the rest one a line when
  * the length is not a multiple of 16 (or always, with `alwaysTail`, to keep a command's shape).
  */
-export function regionObjects(reader: Reader, r: Region, m = "__import__('machine').mem16", alwaysTail = false): Array<{ expr: string; kind: 'iterate' | 'print' }> {
+export function regionObjects(reader: Reader, r: Region, alwaysTail = false): Array<{ expr: string; kind: 'iterate' | 'print' }> {
   const len = r.end - r.start;
-  if (reader === 'uctypes') return [{ expr: `__import__('uctypes').bytearray_at(${r.start},${len})`, kind: 'print' }];
+  if (reader === 'uctypes') return [{ expr: `M(${r.start},${len})`, kind: 'print' }];
   // The loops count negative offsets from the region's end: a range iterator keeps its
   // counter as a raw C integer, which the collector scans conservatively, and a counter equal
   // to an address inside the heap being read would keep that block alive for the emulator
@@ -56,7 +77,7 @@ export function regionObjects(reader: Reader, r: Region, m = "__import__('machin
   // (odd), never block-aligned.
   const tail = len % 16;
   const e = r.end;
-  const h = (base: number, k: number): string => `${m}[${base}+a${k ? `+${k}` : ''}]`;
+  const h = (base: number, k: number): string => `M(${base}+a${k ? `+${k}` : ''})`;
   const out: Array<{ expr: string; kind: 'iterate' | 'print' }> = [
     { expr: `(print(${[0, 2, 4, 6, 8, 10, 12, 14].map((k) => h(e - tail, k)).join(',')})for a in range(${-(len - tail)},0,16))`, kind: 'iterate' },
   ];
@@ -69,10 +90,10 @@ export function readStatements(reader: Reader, regions: Region[]): string {
   const parts: string[] = [];
   for (const r of regions) {
     parts.push('print(-1)');
-    for (const o of regionObjects(reader, r, 'M')) parts.push(o.kind === 'print' ? `print(${o.expr})` : `any(${o.expr})`);
+    for (const o of regionObjects(reader, r)) parts.push(o.kind === 'print' ? `print(${o.expr})` : `any(${o.expr})`);
   }
   parts.push('print(-1)');
-  return withM(reader, `(${parts.join(',')})`);
+  return withM(reader, `(${parts.join(',')})`, spanOf(regions));
 }
 
 export class MemReadError extends Error {

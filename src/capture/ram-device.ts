@@ -91,7 +91,15 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
           received += c.length;
           if (progress) opts.onProgress?.(Math.min(total, Math.floor(received / 3)), total);
         },
-      }, { retry: () => !opts.interrupted?.() });
+      }, {
+        retry: () => !opts.interrupted?.(),
+        // The read raises nothing by itself (a damaged address makes M raise: see withM).
+        cannotRaise: true,
+        onRetry: () => {
+          chunks.length = 0;
+          received = 0;
+        },
+      });
       return { stdout: Buffer.concat(chunks).toString('latin1'), stderr: r.stderr };
     } catch (e) {
       if (e instanceof TransportError) throw new RamReadError(`the board stopped answering after about ${Math.min(total, Math.floor(received / 3))} of ${total} bytes (did reading crash it?): ${e.message}`);
@@ -102,6 +110,7 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
     if (!r.stderr) return;
     const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
     if (/KeyboardInterrupt/.test(last) && opts.interrupted?.()) throw new RamReadError('interrupted (Ctrl-C): the board stopped the read and is back at its prompt');
+    if (/^ZeroDivisionError\b/.test(last)) throw new RamReadError(`the read arrived damaged three times (an address outside what it reads, refused on the board before reading it): lost bytes on the way in? try a smaller --chunk-size`);
     throw new RamReadError(`reading the heap raised on the board: ${last}`);
   };
 

@@ -16,7 +16,7 @@ import { type HeapImage, IMAGE_FORMAT, typeLetterOf } from '../../emulator/image
 import { computeAreaLayout } from '../../emulator/layout.js';
 import type { ParsedMemInfo } from '../memdump/index.js';
 import type { LocatedState } from './locate.js';
-import { type Region, regionObjects } from './memread.js';
+import { type Region, regionObjects, spanOf, withM } from './memread.js';
 
 export interface RamPlan {
   located: LocatedState;
@@ -54,7 +54,7 @@ export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean 
   const reader = plan.located.reader;
   const regions = planRegionList(plan);
   // The stack region always has a tail generator: a re-read with another depth keeps the shape.
-  const objs = regions.map((r) => regionObjects(reader, r, 'M', r === plan.stack));
+  const objs = regions.map((r) => regionObjects(reader, r, r === plan.stack));
   const args: string[] = [];
   const body: string[] = [];
   if (o.collect) body.push('c()');
@@ -74,7 +74,7 @@ export function ramCode(plan: RamPlan, o: { collect: boolean; stackUse: boolean 
   const names = ['c', 'u', 'i', 'p', ...args.map((_, j) => `x${j}`)];
   const fns = ["__import__('gc').collect", o.stackUse ? "__import__('micropython').stack_use" : 'None', "__import__('micropython').mem_info", 'print'];
   const inner = `(lambda ${names.join(',')}:(${body.join(',')}))(${[...fns, ...args].join(',')})`;
-  return `(lambda M:${inner})(${reader === 'mem16' ? "__import__('machine').mem16" : 'None'})`;
+  return withM(reader, inner, spanOf(regions));
 }
 
 function kindOf(c: string): number {

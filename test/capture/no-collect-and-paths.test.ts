@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureSnapshot } from '../../src/capture/device.js';
+import { decodeRead, readStatements } from '../../src/capture/memread.js';
 import { snapshotSummary } from '../../src/compare/summary.js';
 import type { QemuInstance } from '../../src/qemu/launch.js';
 import { openRawRepl } from '../../src/serial/open.js';
@@ -84,6 +85,30 @@ describe.skipIf(skip)(`capture --no-collect on the micro:bit under QEMU${skip ? 
       // The garbage is still on the board: nothing collected it.
       const after = await repl.exec("print(__import__('gc').mem_alloc())");
       expect(Number(after.stdout.trim())).toBeGreaterThanOrEqual(s.memAlloc!);
+    } finally {
+      await repl.close();
+    }
+  }, 60_000);
+
+  it('a read with one digit of an address lost raises on the board before reading it; the board answers on', async () => {
+    // The root pointers of this firmware (docs: real-firmware.md); the read is mcu-gc's own.
+    const region = { start: 0x2000014c, end: 0x200001e8, name: 'root pointers' };
+    const code = readStatements('mem16', [region]);
+    const repl = await openRawRepl(q.tty);
+    try {
+      await repl.enter();
+      const ok = await repl.exec(code);
+      expect(ok.stderr).toBe('');
+      expect(decodeRead('mem16', ok.stdout, [region])[0]).toHaveLength(region.end - region.start);
+      // The first read's base, 536871388 (0x200001dc), without its last digit: 53687138
+      // (0x0333354a), no memory of the nRF51 (an unguarded read of it hangs the board).
+      const at = code.indexOf('M(536871');
+      expect(at).toBeGreaterThan(0);
+      const damaged = code.slice(0, at + 10) + code.slice(at + 11);
+      const r = await repl.exec(damaged);
+      expect(r.exception?.type).toBe('ZeroDivisionError');
+      expect(r.stdout).toBe('-1\r\n');
+      expect((await repl.exec('print(6*7)')).stdout).toBe('42\r\n');
     } finally {
       await repl.close();
     }
