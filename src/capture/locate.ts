@@ -22,7 +22,7 @@
 import type { FirmwareFacts } from '../elf/firmware.js';
 import type { DumpArea } from '../memdump/index.js';
 import { type Executor, execOwn } from './device.js';
-import { type Reader, type Region, decodeRead, halfwordExpr, readStatements, withM, words } from './memread.js';
+import { type Reader, type Region, damagedReadMessage, decodeRead, halfwordExpr, readStatements, withM, words } from './memread.js';
 
 export interface LocatedArea {
   atbStart: number;
@@ -64,7 +64,8 @@ async function run(repl: Executor, code: string, what: string, timeoutMs?: numbe
   const r = await execOwn(repl, code, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { retry: () => !stopRetrying?.(), cannotRaise: true });
   if (r.stderr) {
     const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
-    throw new LocateError(`${what} raised on the board: ${last}`);
+    const damaged = damagedReadMessage(last);
+    throw new LocateError(damaged ? `${what}: ${damaged}` : `${what} raised on the board: ${last}`);
   }
   return r.stdout;
 }

@@ -96,6 +96,15 @@ export function readStatements(reader: Reader, regions: Region[]): string {
   return withM(reader, `(${parts.join(',')})`, spanOf(regions));
 }
 
+/**
+ * The message for a read command whose last sending still raised the guard's ZeroDivisionError
+ * (see withM): it arrived damaged every time. Undefined for any other exception.
+ */
+export function damagedReadMessage(lastTracebackLine: string): string | undefined {
+  if (!/^ZeroDivisionError\b/.test(lastTracebackLine)) return undefined;
+  return 'the command arrived damaged every time it was sent (an address outside what it reads, refused on the board before reading it): bytes lost on the way in? try a smaller --chunk-size';
+}
+
 export class MemReadError extends Error {
   constructor(message: string) {
     super(message);

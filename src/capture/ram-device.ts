@@ -6,7 +6,7 @@ import { parseMemInfo, type ParsedMemInfo } from '../memdump/index.js';
 import { TransportError } from '../serial/errors.js';
 import { type Executor, execOwn } from './device.js';
 import { LocateError, type LocatedState, locateState } from './locate.js';
-import { MemReadError, decodeRegion, splitSections } from './memread.js';
+import { MemReadError, damagedReadMessage, decodeRegion, splitSections } from './memread.js';
 import { type RamPlan, planRegionList, planRegions, ramCode } from './ram.js';
 
 export interface RamRead {
@@ -110,7 +110,8 @@ export async function readRam(repl: Executor, layout: ParsedMemInfo, opts: RamOp
     if (!r.stderr) return;
     const last = r.stderr.trim().split(/\r?\n/).pop() ?? '';
     if (/KeyboardInterrupt/.test(last) && opts.interrupted?.()) throw new RamReadError('interrupted (Ctrl-C): the board stopped the read and is back at its prompt');
-    if (/^ZeroDivisionError\b/.test(last)) throw new RamReadError(`the read arrived damaged three times (an address outside what it reads, refused on the board before reading it): lost bytes on the way in? try a smaller --chunk-size`);
+    const damaged = damagedReadMessage(last);
+    if (damaged) throw new RamReadError(`reading the heap: ${damaged}`);
     throw new RamReadError(`reading the heap raised on the board: ${last}`);
   };
 

@@ -11,7 +11,6 @@ import { type ConfigCheck, type EmulatedDump, checkAgainstConfig, emulatedDump, 
 import { boardsFor } from '../compare/platform.js';
 import type { DeviceIdentity } from '../capture/snapshot.js';
 import { boardEntries, tryLoadEntry } from '../boards/load.js';
-
 import { type ElfReport, boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type OutputArgs, useColor, writeComparison } from '../compare/output.js';
 import { safe } from '../compare/render-text.js';
@@ -47,7 +46,7 @@ export function checksText(checks: ConfigCheck[], file: string, color: boolean):
   return out.join('\n') + '\n\n';
 }
 
-/** What the device said it is, for messages: "microbit, micro:bit with nRF51822, MicroPython 1.9.2". */
+/** What the device said it is, for messages: "sys.platform microbit, micro:bit with nRF51822, MicroPython 1.9.2". */
 function describeDevice(d: DeviceIdentity): string {
   return [d.platform ? `sys.platform ${d.platform}` : undefined, d.machine, d.version ? `MicroPython ${d.version}` : undefined].filter(Boolean).join(', ') || 'no identity';
 }

@@ -146,6 +146,20 @@ describe('capture from the virtual board', () => {
     expect(progress.length).toBeGreaterThan(0);
   });
 
+  it('--ram whose read arrives damaged every time: sent three times, then one line saying so', async () => {
+    const s = await captureSnapshot(repl, { footprint: false });
+    let sent = 0;
+    // The first address of the read loses its first digit on every sending.
+    const lossy: Executor = {
+      exec: (code, o) => (typeof code === 'string' && code.includes('mem_info') && /M\(\d/.test(code) && ++sent ? repl.exec(code.replace(/M\((\d)/, 'M('), o) : repl.exec(code, o)),
+    };
+    const e = await readRam(lossy, s.parsed, { collect: false, version: s.device.version, platform: s.device.platform }).catch((x: unknown) => x);
+    expect(sent).toBe(3);
+    expect((e as Error).message).toMatch(/^reading the heap: the command arrived damaged every time it was sent \(an address outside what it reads, refused on the board before reading it\)/);
+    // The board is fine: the next read works.
+    expect((await readRam(repl, s.parsed, { collect: false, version: s.device.version, platform: s.device.platform })).dump.issues).toEqual([]);
+  });
+
   it('--ram after names were interned since the dump: the root range still ends at the new qstr chunk', async () => {
     // Code compiled after the dump interns new names; a full qstr chunk is replaced by a
     // new one the dump never saw (CI's order of these tests once made the probes do this).
