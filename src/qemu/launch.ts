@@ -38,10 +38,10 @@ export interface QemuInstance {
 }
 
 /** The binary on PATH, or undefined. */
-export function findQemu(): string | undefined {
+function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
-    const p = join(dir, QEMU_BINARY);
+    const p = join(dir, name);
     try {
       accessSync(p, constants.X_OK);
       return p;
@@ -50,6 +50,21 @@ export function findQemu(): string | undefined {
     }
   }
   return undefined;
+}
+
+export function findQemu(): string | undefined {
+  return onPath(QEMU_BINARY);
+}
+
+/**
+ * QEMU's command line, started through util-linux's `setpriv --pdeathsig SIGKILL` on Linux:
+ * the kernel kills QEMU when this process dies, even by SIGKILL or a crash, where no exit
+ * hook runs (a `virtual-board --qemu` killed with -9 left its QEMU running; an mps2-an385 one
+ * keeps a core at 100 %). setpriv execs QEMU, so the pid is QEMU's own.
+ */
+function qemuCommand(qemu: string, args: string[]): [string, string[]] {
+  const setpriv = process.platform === 'linux' ? onPath('setpriv') : undefined;
+  return setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', qemu, ...args]] : [qemu, args];
 }
 
 /** Why this machine cannot run here (missing QEMU or firmware), or undefined when it can. */
@@ -81,7 +96,7 @@ export async function freeTcpPort(): Promise<number> {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** No QEMU outlives this process: a running mps2-an385 keeps a core busy forever. */
+/** No QEMU outlives this process: a running mps2-an385 keeps a core busy forever (and see qemuCommand). */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -104,7 +119,8 @@ export async function startQemu(opts: QemuOptions): Promise<QemuInstance> {
   if (opts.halted) args.push('-S');
 
   installExitHook();
-  const child = spawn(findQemu()!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = qemuCommand(findQemu()!, args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {

@@ -2,7 +2,7 @@
 // must skip, and one QEMU per test file that is always stopped by its pid (a running
 // mps2-an385 busy-polls its UART and keeps a core at 100 %).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { qemuUnavailable, startQemu, type QemuInstance, type QemuOptions } from '../../src/qemu/launch.js';
 import type { QemuMachineId } from '../../src/qemu/machines.js';
@@ -41,8 +41,13 @@ export function bootQemu(machine: QemuMachineId, opts: Partial<QemuOptions> = {}
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A zombie (dead, not yet reaped by its new parent) answers kill(0) but runs nothing.
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return !existsSync('/proc/self/stat'); // gone just now, or no /proc (then trust kill(0))
   }
 }

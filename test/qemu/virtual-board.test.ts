@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_QEMU_ELF, qemuSkipReason, processAlive as alive } from '../helpers/qemu.js';
+import { SHARED_QEMU_ELF, qemuSkipReason, processAlive, processAlive as alive } from '../helpers/qemu.js';
 import { CLI, runCli as cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -73,3 +73,21 @@ for (const machine of ['microbit', 'mps2-an385'] as const) {
     });
   });
 }
+
+describe.skipIf(qemuSkipReason('microbit'))('virtual-board --qemu killed with SIGKILL', () => {
+  it('takes its QEMU with it (no exit hook runs: the kernel stops QEMU, started with a parent-death signal)', async () => {
+    const b = await startBoard(['--qemu', 'microbit']);
+    const qemuPid = Number(/QEMU \(pid (\d+)\)/.exec(b.status)?.[1]);
+    expect(processAlive(qemuPid)).toBe(true);
+    try {
+      b.child.kill('SIGKILL');
+      await b.exited;
+      const t0 = Date.now();
+      while (processAlive(qemuPid) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(processAlive(qemuPid)).toBe(false);
+    } finally {
+      // Had it survived, it must not outlive the test.
+      if (processAlive(qemuPid)) process.kill(qemuPid, 'SIGKILL');
+    }
+  });
+});
