@@ -101,6 +101,7 @@ export async function serveQemuBoard(opts: QemuBoardOptions): Promise<void> {
     ...(board.link ? { link: board.link } : {}),
     pid: process.pid,
     started: new Date().toISOString(),
+    compareWith: `--board=${m.board}`,
     qemu: { title: m.title, board: m.board, pid: board.qemu.pid, firmware: board.qemu.firmware },
   });
   process.stdout.write(`${board.tty}\n`);

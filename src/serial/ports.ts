@@ -79,9 +79,7 @@ export async function listPorts(): Promise<SerialPortEntry[]> {
 function virtualBoardPorts(): SerialPortEntry[] {
   return listRunningBoards().map((b) => ({
     path: b.path,
-    description: b.qemu
-      ? `mcu-gc virtual board (${b.qemu.title} under QEMU, pid ${b.pid}${b.link ? `, link ${b.link}` : ''}; --board=${b.qemu.board})`
-      : `mcu-gc virtual board (MicroPython WebAssembly, pid ${b.pid}${b.link ? `, link ${b.link}` : ''})`,
+    description: `mcu-gc virtual board (${b.qemu ? `${b.qemu.title} under QEMU` : 'MicroPython WebAssembly'}, pid ${b.pid}${b.link ? `, link ${b.link}` : ''}${b.compareWith ? `; ${b.compareWith}` : ''})`,
   }));
 }
 

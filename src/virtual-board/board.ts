@@ -134,7 +134,17 @@ export async function startVirtualBoard(opts: VirtualBoardOptions = {}): Promise
   const unregister =
     opts.register === false
       ? () => {}
-      : registerBoard({ path: pty.path, link, pid: process.pid, heapSize, memory: ramPages * WASM_PAGE, fsDir, started: new Date().toISOString() });
+      : registerBoard({
+          path: pty.path,
+          link,
+          pid: process.pid,
+          heapSize,
+          memory: ramPages * WASM_PAGE,
+          fsDir,
+          started: new Date().toISOString(),
+          // The webassembly config is the default board's; another heap size is a compare flag.
+          compareWith: `--board=webassembly${heapSize === DEFAULT_HEAP_SIZE ? '' : ` --heap-size ${heapSize}`}`,
+        });
   let closed = false;
   return {
     path: pty.path,

@@ -19,6 +19,8 @@ export interface RunningBoard {
   heapSize?: number;
   memory?: number;
   fsDir?: string;
+  /** The flags `mcu-gc compare` needs for it: "--board=webassembly --heap-size 65536". */
+  compareWith?: string;
   /** A real firmware under QEMU (`virtual-board --qemu`). */
   qemu?: {
     /** "BBC micro:bit (nRF51822) running MicroPython v1.9.2 (micro:bit v1.0.1)". */

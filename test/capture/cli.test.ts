@@ -112,6 +112,16 @@ describe('against a board with a 64 KiB heap', () => {
     expect(fixed.stdout).toContain('exact match');
   });
 
+  it('mcu-gc ports names the flags compare needs for this board, and they match exactly', async () => {
+    const list = JSON.parse((await cli(['ports', '--json'], dir)).stdout) as { path: string; description: string }[];
+    const mine = list.find((p) => p.path === small.path)!;
+    const flags = /; (--board=\S+(?: --heap-size \d+)?)\)$/.exec(mine.description)?.[1];
+    expect(flags).toBe('--board=webassembly --heap-size 65536');
+    const r = await cli(['compare', ...flags!.split(' '), '--port', small.path, '--no-save'], dir);
+    expect(r.stdout).toContain('layout: exact match');
+    expect(r.code).toBe(0);
+  });
+
   it('diff: two snapshots, same and different; exit status as diff(1)', async () => {
     await cli(['capture', '--port', small.path, '--out', 'a.json'], dir);
     await cli(['exec', '--port', small.path, 'grow = [str(i) * 4 for i in range(60)]'], dir);

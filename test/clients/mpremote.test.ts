@@ -81,6 +81,8 @@ describe.skipIf(missing !== undefined)('mpremote against the virtual board', () 
     const list = JSON.parse(r.stdout) as { path: string; description: string; vid: number | null }[];
     const mine = list.find((p) => p.path === board.path);
     expect(mine?.description).toContain(`mcu-gc virtual board (MicroPython WebAssembly, pid ${process.pid}`);
+    // With the flags compare needs for it (the default heap: the webassembly config's).
+    expect(mine?.description).toMatch(/; --board=webassembly\)$/);
     // No USB identity: `auto` does not pick it, as mpremote would not.
     expect(mine?.vid).toBeNull();
   });
