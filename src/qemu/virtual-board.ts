@@ -102,7 +102,7 @@ export async function serveQemuBoard(opts: QemuBoardOptions): Promise<void> {
     pid: process.pid,
     started: new Date().toISOString(),
     compareWith: `--board=${m.board}`,
-    qemu: { title: m.title, board: m.board, pid: board.qemu.pid, firmware: board.qemu.firmware },
+    qemu: { title: m.title, pid: board.qemu.pid, firmware: board.qemu.firmware },
   });
   process.stdout.write(`${board.tty}\n`);
   process.stderr.write(

@@ -25,8 +25,6 @@ export interface RunningBoard {
   qemu?: {
     /** "BBC micro:bit (nRF51822) running MicroPython v1.9.2 (micro:bit v1.0.1)". */
     title: string;
-    /** The board config to compare it with. */
-    board: string;
     pid: number;
     firmware: string;
   };
