@@ -34,6 +34,9 @@ const BY_BOARD: Record<string, PauseProfile | null> = {
   samd21: scaled('SAMD21', 48),
   samd51: scaled('SAMD51', 120),
   teensy41: scaled('i.MX RT1062', 600),
+  'ek-ra6m2': scaled('RA6M2', 120),
+  // ports/minimal leaves the STM32F405 on its internal 16 MHz oscillator (stm32_init in main.c).
+  minimal: scaled('STM32F405 on its 16 MHz HSI', 16),
   qemu: null,
   unix: null,
   unix32: null,

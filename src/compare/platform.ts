@@ -26,6 +26,10 @@ const PORT_PLATFORMS: Record<string, (p: string) => boolean> = {
   rp2: (p) => p === 'rp2',
   samd: (p) => p === 'samd',
   mimxrt: (p) => p === 'mimxrt',
+  'renesas-ra': (p) => p === 'renesas-ra',
+  // ports/minimal has no gc module, so it cannot be captured; the rule keeps a pyboard (also
+  // an STM32F405) from fitting the minimal config.
+  minimal: (p) => p === 'minimal',
   webassembly: (p) => p === 'webassembly',
   // ports/unix reports the host OS.
   unix: (p) => ['linux', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'win32', 'cygwin', 'android'].includes(p),

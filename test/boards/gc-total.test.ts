@@ -22,6 +22,8 @@ describe('GC: total right after boot', () => {
     ['MPS2_AN385', 140032, 'qemu MICROPY_HEAP_SIZE 143360'],
     ['TEENSY41', 768384, 'OCRAM 0x20200000-0x202C0000'],
     ['ESP8266_GENERIC', 38016, '38 KiB static heap, 16-aligned'],
+    ['EK_RA6M2', 308160, "FSP's g_heap[0x4D000] in .heap"],
+    ['minimal', 1984, 'static char heap[2048]'],
   ];
   for (const [board, total, why] of cases) {
     it(`${board}: ${total} (${why})`, () => {
@@ -47,6 +49,16 @@ describe('GC: total right after boot', () => {
     expect(psram.descriptor).toEqual({ address: 0x11000000, size: 32 });
     expect(psram.poolBytes).toBe(8196416);
     expect(psram.poolStart).toBe(0x1102eec0);
+  });
+
+  it('ports.md §14 worked layouts through the shipped configs: EK_RA6M2 and the minimal port', () => {
+    const ra = buildBoard(loadBoard('EK_RA6M2')).areas[0]!;
+    expect([ra.atbLen, ra.ftbLen, ra.blocks, ra.poolBytes]).toEqual([4815, 2408, 19260, 308160]);
+    const min = buildBoard(loadBoard('minimal'));
+    const m = min.areas[0]!;
+    // No finaliser (ROM level MINIMUM): no FTB; the pool starts 0x40 into the array.
+    expect([m.atbLen, m.ftbLen, m.blocks, m.poolBytes]).toEqual([31, 0, 124, 1984]);
+    expect(m.poolStart - min.heapStart).toBe(0x40);
   });
 
   it('a captured pool (--pool-start/--pool-total) places the linker heap so gc_init reproduces it', () => {

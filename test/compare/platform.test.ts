@@ -25,6 +25,15 @@ describe('platformChecks', () => {
     expect(ok('esp32', 'webassembly', 'JS with Emscripten')).toBe(false);
     expect(ok('esp32s3', 'esp32', 'Generic ESP32C3 module with ESP32C3')).toBe(false);
     expect(ok('rp2-pico', 'rp2', 'Raspberry Pi Pico2 with RP2350')).toBe(false);
+    // The minimal port's STM32F405 is a pyboard's chip too; the port tells them apart.
+    expect(ok('minimal', 'pyboard', 'PYBv1.1 with STM32F405RG')).toBe(false);
+    expect(ok('pyboard', 'pyboard', 'PYBv1.1 with STM32F405RG')).toBe(true);
+  });
+
+  it('renesas-ra: the EK-RA6M2 board by its port and MCU', () => {
+    expect(ok('ek-ra6m2', 'renesas-ra', 'RA6M2_EK with RA6M2')).toBe(true);
+    expect(ok('ek-ra6m2', 'renesas-ra', 'VK-RA6M5 with RA6M5')).toBe(false);
+    expect(ok('ek-ra6m2', 'rp2', 'Raspberry Pi Pico with RP2040')).toBe(false);
   });
 
   it('tells the word size from sys.implementation._mpy (x64 native code = 64-bit)', () => {
