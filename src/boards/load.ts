@@ -375,6 +375,17 @@ export function listBoards(dir?: string): BoardSpec[] {
   return boards.sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/**
+ * Every board a --board name can reach: the user's folders, then the shipped ones, without
+ * those a user config hides by id and those that do not load (`mcu-gc boards` says why).
+ */
+export function usableBoards(): BoardSpec[] {
+  return boardEntries()
+    .filter((e) => !e.shadowedBy)
+    .map(tryLoadEntry)
+    .filter((x): x is BoardSpec => !('error' in x));
+}
+
 /** Loads an indexed entry, or returns the one-line reason it cannot be used. */
 export function tryLoadEntry(e: BoardEntry): BoardSpec | { error: string } {
   try {

@@ -193,7 +193,10 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   const collect = opts.collect ?? true;
   const timeoutMs = opts.timeoutMs;
   const notes: string[] = [];
-  const idRes = await execOwn(repl, IDENTIFY_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { cannotRaise: true });
+  const timeout: ExecOptions = timeoutMs !== undefined ? { timeoutMs } : {};
+  // The short commands of the capture: each raises nothing by itself (see execOwn).
+  const own = (code: string): Promise<ExecResult> => execOwn(repl, code, timeout, { cannotRaise: true });
+  const idRes = await own(IDENTIFY_CODE);
   const device = parseIdentity(idRes.stdout);
   if (idRes.stderr) notes.push(`identifying the board raised: ${idRes.exception?.type ?? 'an exception'}`);
 
@@ -220,7 +223,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
   let pre: ParsedMemInfo | undefined;
   if (!collect && (opts.footprint ?? true)) {
     try {
-      pre = parseMemInfo((await execOwn(repl, PRE_DUMP_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { cannotRaise: true })).stdout);
+      pre = parseMemInfo((await own(PRE_DUMP_CODE)).stdout);
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       notes.push(`could not take the dump before the capture (for its footprint): ${e.message}`);
@@ -258,7 +261,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
       repl,
       captureCode(collect),
       {
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...timeout,
         onStdout: (c) => {
           chunks.push(Buffer.from(c));
           received += c.length;
@@ -313,7 +316,7 @@ export async function captureSnapshot(repl: Executor, opts: CaptureOptions = {})
     }
   } else if ((opts.footprint ?? true) && snap.complete) {
     try {
-      const r2 = await execOwn(repl, FOOTPRINT_CODE, { ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { cannotRaise: true });
+      const r2 = await own(FOOTPRINT_CODE);
       const later = parseMemInfo(r2.stdout);
       const n = footprintBlocks(snap.parsed, later);
       if (n !== undefined && snap.parsed.blockSize) {

@@ -10,7 +10,7 @@ import { compareDumps, deviceOnlyComparison } from '../compare/compare.js';
 import { type ConfigCheck, type EmulatedDump, checkAgainstConfig, emulatedDump, runTimeAddresses } from '../compare/emulate.js';
 import { boardsFor } from '../compare/platform.js';
 import type { DeviceIdentity } from '../capture/snapshot.js';
-import { boardEntries, tryLoadEntry } from '../boards/load.js';
+import { usableBoards } from '../boards/load.js';
 import { type ElfReport, boardSpecWithElf, formatElfReport } from '../elf/board.js';
 import { type OutputArgs, useColor, writeComparison } from '../compare/output.js';
 import { safe } from '../compare/render-text.js';
@@ -57,10 +57,7 @@ function describeDevice(d: DeviceIdentity): string {
  * none, is a question for the user; the snapshot is kept either way.
  */
 function boardForDevice(device: DeviceIdentity, snapshotFile: string | undefined): BoardSpec {
-  const specs = boardEntries()
-    .filter((e) => !e.shadowedBy)
-    .map(tryLoadEntry)
-    .filter((x): x is BoardSpec => !('error' in x));
+  const specs = usableBoards();
   const ids = boardsFor(device, specs);
   const kept = snapshotFile ? ` (the snapshot is saved: ${snapshotFile})` : '';
   if (ids.length === 1) return specs.find((s) => s.id === ids[0])!;
@@ -92,7 +89,6 @@ const command: CommandModule<object, Args> = {
   handler: async (args) => {
     // Bad flags and configs fail before the board is touched. Without --board or --elf the
     // board config is the one that fits what the device says it is (after the capture).
-    const fromDevice = args.board === undefined && args.elf === undefined;
     const overrides = overridesFrom(args);
     if (args.html !== undefined && !args.force && exists(args.html)) throw new UserError(`${args.html}: already exists (use --force to replace it)`);
     const emulate = (s: BoardSpec): EmulatedDump => {
@@ -106,7 +102,7 @@ const command: CommandModule<object, Args> = {
     let spec: BoardSpec | undefined;
     let elf: ElfReport | undefined;
     let emu: EmulatedDump | undefined;
-    if (!fromDevice) {
+    if (args.board !== undefined || args.elf !== undefined) {
       ({ spec, elf } = await boardSpecWithElf(args.board, args.elf));
       emu = emulate(spec);
     }
